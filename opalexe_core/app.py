@@ -1,0 +1,96 @@
+"""Building the Pyramid application from the ini settings."""
+
+from __future__ import annotations
+
+import logging
+import os
+
+import transaction
+from pyramid.config import Configurator
+from pyramid.session import SignedCookieSessionFactory
+
+from .i18n import DOMAIN
+from .plugins import make_plugin_manager
+from .resources.root import RootMissing, get_root, root_factory
+from .rights import build_rights_matrix
+from .security import SecurityPolicy
+from .settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+class DatabaseNotReady(RuntimeError):
+    """The database is empty or behind the code's schema version."""
+
+
+def make_app(raw_settings: dict):
+    settings = Settings.from_ini(raw_settings)
+    raw = dict(raw_settings)
+    raw.setdefault("tm.manager_hook", "pyramid_tm.explicit_manager")
+    raw.setdefault("retry.attempts", "3")
+    raw.setdefault("pyramid.default_locale_name", "fr")
+    _ensure_file_storage_dir(raw.get("zodbconn.uri", ""))
+
+    config = Configurator(settings=raw, root_factory=root_factory)
+    config.registry.opalexe = settings
+    pm = make_plugin_manager(settings.plugins_disabled)
+    config.registry.opalexe_pm = pm
+    config.registry.opalexe_rights = build_rights_matrix(pm)
+
+    config.include("pyramid_chameleon")
+    config.include("pyramid_tm")
+    config.include("pyramid_retry")
+    config.include("pyramid_zodbconn")
+    config.include("pyramid_mailer")
+    config.set_session_factory(
+        SignedCookieSessionFactory(
+            settings.session_secret,
+            cookie_name="opalexe_session",
+            httponly=True,
+            secure=settings.secure_cookies,
+            samesite="Lax",
+            timeout=3600,
+            reissue_time=300,
+        )
+    )
+    config.set_security_policy(SecurityPolicy())
+    config.set_default_csrf_options(require_csrf=True)
+    config.add_translation_dirs("colander:locale/", "deform:locale/", "opalexe_core:locale/")
+    config.override_asset("opalexe_core:templates/", settings.templates_dir.rstrip("/") + "/")
+    config.include(".forms.renderer")
+    config.add_static_view("static", "opalexe_core:static", cache_max_age=3600)
+    config.add_static_view("deform-static", "deform:static", cache_max_age=3600)
+    config.include(".views")
+    pm.hook.opalexe_config_include(config=config, settings=settings)
+
+    app = config.make_wsgi_app()
+    check_database(app.registry)
+    return app
+
+
+def _ensure_file_storage_dir(uri: str) -> None:
+    """FileStorage creates its files but not their folder (``var/``)."""
+    if uri.startswith("file://"):
+        path = uri[len("file://"):].split("?", 1)[0]
+        os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+
+
+def check_database(registry) -> None:
+    """Refuse to serve a database that was not initialised or evolved."""
+    from .evolve import SCHEMA_VERSION
+
+    db = registry._zodb_databases[""]
+    connection = db.open(transaction_manager=transaction.TransactionManager())
+    try:
+        root = get_root(connection.root())
+        if root.schema_version < SCHEMA_VERSION:
+            raise DatabaseNotReady(
+                f"database schema {root.schema_version} is older than the code's {SCHEMA_VERSION}: "
+                "run `opalexe evolve` first"
+            )
+    except RootMissing:
+        raise DatabaseNotReady("the database holds no Opalexe platform: run `opalexe init` first") from None
+    finally:
+        connection.transaction_manager.abort()
+        connection.close()
+    log.info("opalexe: database at schema %s, translation domain %s", SCHEMA_VERSION, DOMAIN)

@@ -1,0 +1,145 @@
+"""The ``opalexe`` console script: init, evolve, plugins, shell."""
+
+from __future__ import annotations
+
+import argparse
+import code
+import contextlib
+import logging
+import os
+import sys
+
+import transaction
+import ZODB
+import zodburi
+from pyramid.paster import get_appsettings, setup_logging
+
+from .app import _ensure_file_storage_dir
+from .evolve import SCHEMA_VERSION, EvolveContext, pending_steps, run_evolve
+from .plugins import describe_plugins, make_plugin_manager
+from .resources.root import RootMissing, get_root
+from .services.bootstrap import ensure_root
+from .services.demo import populate_demo
+from .settings import Settings
+
+log = logging.getLogger("opalexe")
+
+
+class Environment:
+    """The settings, plugin manager and database a command works on."""
+
+    def __init__(self, config_uri: str):
+        self.raw = get_appsettings(config_uri)
+        self.settings = Settings.from_ini(self.raw)
+        self.pm = make_plugin_manager(self.settings.plugins_disabled)
+        self._db = None
+
+    @property
+    def db(self):
+        if self._db is None:
+            uri = self.raw["zodbconn.uri"]
+            _ensure_file_storage_dir(uri)
+            factory, dbkw = zodburi.resolve_uri(uri)
+            self._db = ZODB.DB(factory(), **dbkw)
+        return self._db
+
+    @contextlib.contextmanager
+    def zodb_root(self):
+        manager = transaction.TransactionManager()
+        connection = self.db.open(transaction_manager=manager)
+        try:
+            yield connection.root(), manager
+        finally:
+            manager.abort()
+            connection.close()
+
+    def close(self):
+        if self._db is not None:
+            self._db.close()
+
+
+def cmd_init(env: Environment, args) -> int:
+    if args.demo and env.settings.environment == "production":
+        print("opalexe init: les données de démonstration sont refusées en production.", file=sys.stderr)
+        return 2
+    with env.zodb_root() as (zodb_root, manager):
+        root, steps = ensure_root(zodb_root, env.pm, txn=manager)
+        print(f"Plateforme prête (schéma {root.schema_version}; étapes appliquées : {steps or 'aucune'}).")
+        if args.demo:
+            added = populate_demo(root, env.pm)
+            manager.get().note("opalexe init --demo")
+            manager.commit()
+            print(f"Données de démonstration : {added} expertise(s) ajoutée(s).")
+    return 0
+
+
+def cmd_evolve(env: Environment, args) -> int:
+    with env.zodb_root() as (zodb_root, manager):
+        try:
+            root = get_root(zodb_root)
+        except RootMissing as error:
+            print(f"opalexe evolve: {error}", file=sys.stderr)
+            return 2
+        pending = [number for number, _ in pending_steps(root)]
+        if args.dry_run:
+            print(f"Schéma {root.schema_version} → {SCHEMA_VERSION} ; étapes en attente : {pending or 'aucune'}")
+            return 0
+        done = run_evolve(root, EvolveContext(pm=env.pm), txn=manager)
+        print(f"Schéma {root.schema_version} ; étapes appliquées : {done or 'aucune'}")
+    return 0
+
+
+def cmd_plugins(env: Environment, args) -> int:
+    for info in describe_plugins(env.pm):
+        origin = f"{info.distribution} {info.version}" if info.distribution else "opalexe (cœur)"
+        if info.disabled:
+            print(f"{info.name}  [désactivée par opalexe.plugins.disabled]")
+            continue
+        print(f"{info.name}  ({origin})")
+        for hook in info.hooks:
+            print(f"    {hook}")
+    return 0
+
+
+def cmd_shell(env: Environment, args) -> int:
+    with env.zodb_root() as (zodb_root, manager):
+        namespace = {"zodb_root": zodb_root, "root": zodb_root.get("opalexe"), "pm": env.pm,
+                     "transaction": manager, "settings": env.settings}
+        banner = ("Opalexe shell: root, pm, settings, transaction (call transaction.commit() to save).")
+        code.interact(banner=banner, local=namespace)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="opalexe", description="Administration d'une plateforme Opalexe.")
+    parser.add_argument("-c", "--config", default=os.environ.get("OPALEXE_CONFIG", "development.ini"),
+                        help="fichier de configuration (défaut : development.ini ou $OPALEXE_CONFIG)")
+    commands = parser.add_subparsers(dest="command", required=True)
+    init = commands.add_parser("init", help="créer la plateforme dans une base vide")
+    init.add_argument("--demo", action="store_true", help="ajouter les données de démonstration")
+    init.set_defaults(func=cmd_init)
+    evolve = commands.add_parser("evolve", help="appliquer les étapes d'évolution du schéma en attente")
+    evolve.add_argument("--dry-run", action="store_true", help="lister les étapes sans les appliquer")
+    evolve.set_defaults(func=cmd_evolve)
+    commands.add_parser("plugins", help="lister les extensions et leurs points d'extension").set_defaults(
+        func=cmd_plugins)
+    commands.add_parser("shell", help="console Python sur la base").set_defaults(func=cmd_shell)
+    return parser
+
+
+def main(argv=None) -> int:
+    args = build_parser().parse_args(argv)
+    config_uri = os.path.abspath(args.config)
+    if not os.path.exists(config_uri):
+        print(f"opalexe: fichier de configuration introuvable : {config_uri}", file=sys.stderr)
+        return 2
+    setup_logging(config_uri)
+    env = Environment(config_uri)
+    try:
+        return args.func(env, args)
+    finally:
+        env.close()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

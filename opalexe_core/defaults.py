@@ -1,0 +1,80 @@
+"""The core's own hook implementations, registered as ``core-defaults``.
+
+Every implementation here is ``trylast``: an installed plugin always answers
+first, and uninstalling it falls back to these plain defaults.
+"""
+
+from __future__ import annotations
+
+import csv
+import importlib.resources
+import re
+
+from . import rights
+from .contract import AuthProvider, FolderSpec, JurisdictionSpec
+from .markers import hookimpl
+
+DEV_PROVIDER_ID = "demo"
+
+
+@hookimpl(trylast=True)
+def opalexe_case_name_compute(facts):
+    """A plain name: «demandeur c/ défendeur – court – RG number»."""
+    first_demandeur = facts.demandeurs[0].name if facts.demandeurs else "?"
+    first_defendeur = facts.defendeurs[0].name if facts.defendeurs else "?"
+    parts = [f"{first_demandeur} c/ {first_defendeur}", facts.jurisdiction_short, f"RG {facts.rg}".strip()]
+    return " – ".join(_squash(part) for part in parts if part and part.strip())
+
+
+@hookimpl(trylast=True)
+def opalexe_case_number_normalize(number, kind):
+    """Numbers are kept as written, spaces collapsed."""
+    return _squash(number)
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"\s+", " ", text or "").strip()
+
+
+@hookimpl(trylast=True)
+def opalexe_folder_tree_define(jurisdiction, party_count):
+    tree = [
+        FolderSpec(rights.EXPERT_GREFFE_PARTIES, "expert→greffe-parties"),
+        FolderSpec(rights.GREFFE_EXPERT_PARTIES, "greffe→expert-parties"),
+        FolderSpec(rights.MAGISTRAT_EXPERT, "magistrat→expert"),
+    ]
+    tree += [FolderSpec(rights.PARTIE, "Partie", party_index=index) for index in range(party_count)]
+    tree += [
+        FolderSpec(rights.NOTES_EXPERT, "Notes de l'expert"),
+        FolderSpec(rights.CONVOCATIONS, "Convocations"),
+        FolderSpec(rights.GREFFE, "Greffe", children=(FolderSpec(rights.RAPPORT_DEFINITIF, "Rapport définitif"),)),
+    ]
+    return tree
+
+
+@hookimpl(trylast=True)
+def opalexe_auth_providers_collect(settings):
+    if not settings.dev_login:
+        return []
+    return [
+        AuthProvider(
+            id=DEV_PROVIDER_ID,
+            label="Compte de démonstration (développement)",
+            journey="form",
+            login_route="login_demo",
+            description="Se connecter sans carte en tant que l'un des comptes de démonstration.",
+            order=1000,
+        )
+    ]
+
+
+@hookimpl(trylast=True)
+def opalexe_jurisdictions_collect():
+    """The cours d'appel, cours administratives d'appel and the courts of the
+    Angers region shipped in ``data/jurisdictions.csv``."""
+    text = importlib.resources.files("opalexe_core").joinpath("data/jurisdictions.csv").read_text("utf-8")
+    return [
+        JurisdictionSpec(**{key: (value or None) if key in ("parent", "expertise_email") else value
+                            for key, value in row.items()})
+        for row in csv.DictReader(text.splitlines())
+    ]

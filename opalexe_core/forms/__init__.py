@@ -1,0 +1,1 @@
+"""Colander schemas and Deform forms, one module per journey."""

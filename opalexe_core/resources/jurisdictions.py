@@ -1,0 +1,69 @@
+"""The jurisdictions directory: every court that can order an expertise."""
+
+from __future__ import annotations
+
+from persistent import Persistent
+from pyramid.authorization import Allow, Authenticated
+
+from ..contract import JurisdictionSpec
+from .container import Container
+
+KIND_LABELS = {
+    "TJ": "Tribunal judiciaire",
+    "TC": "Tribunal de commerce",
+    "CA": "Cour d'appel",
+    "TA": "Tribunal administratif",
+    "CAA": "Cour administrative d'appel",
+}
+
+
+class Jurisdiction(Persistent):
+    __parent__ = None
+    __name__ = None
+
+    def __init__(self, spec: JurisdictionSpec):
+        self.update(spec)
+
+    def update(self, spec: JurisdictionSpec) -> None:
+        if spec.kind not in KIND_LABELS:
+            raise ValueError(f"unknown jurisdiction kind: {spec.kind!r}")
+        self.code = spec.code
+        self.kind = spec.kind
+        self.name = spec.name
+        self.short_name = spec.short_name
+        self.city = spec.city
+        self.parent = spec.parent
+        self.expertise_email = spec.expertise_email
+
+    def spec(self) -> JurisdictionSpec:
+        return JurisdictionSpec(
+            code=self.code,
+            kind=self.kind,
+            name=self.name,
+            short_name=self.short_name,
+            city=self.city,
+            parent=self.parent,
+            expertise_email=self.expertise_email,
+        )
+
+
+class Jurisdictions(Container):
+    """Courts keyed by code (``tj-angers``), readable by every logged-in user."""
+
+    __acl__ = [(Allow, Authenticated, "view")]
+
+    def sync(self, specs) -> tuple[int, int]:
+        """Add or update courts from specs; returns (added, updated)."""
+        added = updated = 0
+        for spec in specs:
+            current = self.get(spec.code)
+            if current is None:
+                self.add(spec.code, Jurisdiction(spec))
+                added += 1
+            elif current.spec() != spec:
+                current.update(spec)
+                updated += 1
+        return added, updated
+
+    def of_kind(self, *kinds: str):
+        return [j for j in self.values() if j.kind in kinds]

@@ -1,0 +1,56 @@
+"""The application root, kept under one key of the ZODB root mapping."""
+
+from __future__ import annotations
+
+from persistent import Persistent
+from pyramid.authorization import ALL_PERMISSIONS, Allow, Everyone
+from pyramid_zodbconn import get_connection
+
+from .accounts import ADMIN_PRINCIPAL
+
+ROOT_KEY = "opalexe"
+
+
+class SiteSettings(Persistent):
+    """Settings an administrator may change while the platform runs."""
+
+    def __init__(self):
+        self.platform_name = "Opalexe"
+        self.contact_email = ""
+
+
+class Root(Persistent):
+    """The top of traversal. ``schema_version`` is the number of the last
+    evolve step applied (see :mod:`opalexe_core.evolve`)."""
+
+    __name__ = ""
+    __parent__ = None
+    __acl__ = [(Allow, ADMIN_PRINCIPAL, ALL_PERMISSIONS), (Allow, Everyone, "view")]
+
+    #: child name in URLs -> attribute
+    _children = {"expertises": "expertises", "comptes": "accounts", "juridictions": "jurisdictions"}
+
+    def __init__(self):
+        self.schema_version = 0
+
+    def __getitem__(self, name):
+        attribute = self._children.get(name)
+        child = getattr(self, attribute, None) if attribute else None
+        if child is None:
+            raise KeyError(name)
+        return child
+
+
+class RootMissing(RuntimeError):
+    """The database holds no Opalexe root: run ``opalexe init`` first."""
+
+
+def get_root(zodb_root) -> Root:
+    try:
+        return zodb_root[ROOT_KEY]
+    except KeyError:
+        raise RootMissing("la base ne contient pas de plateforme Opalexe : lancez « opalexe init »") from None
+
+
+def root_factory(request) -> Root:
+    return get_root(get_connection(request).root())

@@ -1,0 +1,82 @@
+"""The security policy: the logged-in account and its role in the current
+expertise become principals; resources' ``__acl__`` decide.
+
+Principals: ``account:<id>``, ``profile:<profile>``, ``group:admin`` for
+platform administrators, and inside an expertise where the account is an
+active participant ``expertise:<role>`` (plus
+``expertise:<role>:party:<party id>`` for a role acting for a party).
+"""
+
+from __future__ import annotations
+
+from pyramid.authorization import ACLHelper, Authenticated, Everyone
+from pyramid.location import lineage
+from pyramid.security import Allowed
+
+from .contract import PARTY_ROLES
+from .resources.accounts import ADMIN_PRINCIPAL
+from .resources.expertise import Expertise
+from .rights import party_role_principal, role_principal
+
+SESSION_KEY = "opalexe.account_id"
+
+
+def find_expertise(context) -> Expertise | None:
+    return next((node for node in lineage(context) if isinstance(node, Expertise)), None)
+
+
+def principals_for(account, context) -> list[str]:
+    principals = [Everyone]
+    if account is None:
+        return principals
+    principals += [Authenticated, f"account:{account.id}", f"profile:{account.profile}"]
+    if account.is_admin:
+        principals.append(ADMIN_PRINCIPAL)
+    expertise = find_expertise(context)
+    participant = expertise.active_participant(account.id) if expertise is not None else None
+    if participant is not None:
+        principals.append(role_principal(participant.role))
+        if participant.role in PARTY_ROLES and participant.party_id:
+            principals.append(party_role_principal(participant.role, participant.party_id))
+    return principals
+
+
+class SecurityPolicy:
+    """Session-backed identity (the login journeys put the account id in the
+    session), ACL-backed permissions."""
+
+    def __init__(self):
+        self.helper = ACLHelper()
+
+    def identity(self, request):
+        account_id = request.session.get(SESSION_KEY)
+        if not account_id:
+            return None
+        try:
+            accounts = request.root.accounts
+        except Exception:  # no root yet: nobody is logged in
+            return None
+        return accounts.get(account_id)
+
+    def authenticated_userid(self, request):
+        account = request.identity
+        return account.id if account is not None else None
+
+    def permits(self, request, context, permission):
+        principals = principals_for(request.identity, context)
+        return self.helper.permits(context, principals, permission)
+
+    def remember(self, request, userid, **kw):
+        # A new session id at login defeats session fixation.
+        request.session.invalidate()
+        request.session[SESSION_KEY] = userid
+        request.session.new_csrf_token()
+        return []
+
+    def forget(self, request, **kw):
+        request.session.invalidate()
+        return []
+
+
+def allowed(result) -> bool:
+    return isinstance(result, Allowed) or bool(result)

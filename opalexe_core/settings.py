@@ -1,0 +1,66 @@
+"""Settings, read once at start-up into a typed object.
+
+Views and services receive :class:`Settings` (``request.registry.opalexe``);
+nothing else reads the raw ini dictionary.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from pyramid.settings import asbool, aslist
+
+_HERE = os.path.dirname(os.path.abspath(__file__))
+
+#: The project's top-level ``templates/`` folder (page, mail and letter
+#: templates), beside the ``opalexe_core`` package in a source checkout.
+DEFAULT_TEMPLATES_DIR = os.path.normpath(os.path.join(_HERE, os.pardir, "templates"))
+
+
+class SettingsError(ValueError):
+    """The ini file holds a value the platform cannot run with."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The platform's settings (``opalexe.*`` keys of the ini file).
+
+    ``dev_login``: offer the demo accounts on the login page; for development
+    only, refused when ``environment`` is ``production``.
+    ``plugins_disabled``: entry-point names of plugins not to load.
+    ``trusted_proxies``: addresses whose forwarded headers are believed.
+    """
+
+    environment: str = "development"
+    dev_login: bool = False
+    plugins_disabled: tuple[str, ...] = ()
+    trusted_proxies: tuple[str, ...] = ()
+    templates_dir: str = DEFAULT_TEMPLATES_DIR
+    session_secret: str = ""
+    secure_cookies: bool = True
+    site_name: str = "Opalexe"
+
+    @classmethod
+    def from_ini(cls, raw: dict) -> "Settings":
+        environment = raw.get("opalexe.environment", "development").strip()
+        if environment not in ("development", "production", "test"):
+            raise SettingsError(
+                f"opalexe.environment must be development, production or test, not {environment!r}"
+            )
+        dev_login = asbool(raw.get("opalexe.dev_login", False))
+        if dev_login and environment == "production":
+            raise SettingsError("opalexe.dev_login cannot be enabled when opalexe.environment = production")
+        secret = raw.get("opalexe.session_secret", "").strip()
+        if environment == "production" and len(secret) < 32:
+            raise SettingsError("opalexe.session_secret must hold at least 32 characters in production")
+        return cls(
+            environment=environment,
+            dev_login=dev_login,
+            plugins_disabled=tuple(aslist(raw.get("opalexe.plugins.disabled", ""))),
+            trusted_proxies=tuple(aslist(raw.get("opalexe.trusted_proxies", ""))),
+            templates_dir=raw.get("opalexe.templates_dir", "").strip() or DEFAULT_TEMPLATES_DIR,
+            session_secret=secret or os.urandom(32).hex(),
+            secure_cookies=asbool(raw.get("opalexe.secure_cookies", environment == "production")),
+            site_name=raw.get("opalexe.site_name", "Opalexe").strip() or "Opalexe",
+        )

@@ -1,0 +1,30 @@
+"""Error pages in French: who is not logged in is sent to the login page."""
+
+from pyramid.csrf import BadCSRFToken
+from pyramid.httpexceptions import HTTPFound
+from pyramid.view import exception_view_config, forbidden_view_config, notfound_view_config
+
+from ..i18n import _
+
+
+@forbidden_view_config(renderer="opalexe_core:templates/error.pt")
+def forbidden(request):
+    if request.identity is None:
+        return HTTPFound(request.resource_url(request.root, "connexion"))
+    request.response.status = 403
+    return {"title": _("Accès refusé"), "message": _("Vous n'avez pas le droit d'accéder à cette page.")}
+
+
+@notfound_view_config(renderer="opalexe_core:templates/error.pt")
+def notfound(request):
+    request.response.status = 404
+    return {"title": _("Page introuvable"), "message": _("Cette page n'existe pas ou n'existe plus.")}
+
+
+@exception_view_config(BadCSRFToken, renderer="opalexe_core:templates/error.pt")
+def bad_csrf(request):
+    request.response.status = 400
+    return {
+        "title": _("Formulaire expiré"),
+        "message": _("Le formulaire a expiré ou ne vient pas de cette plateforme. Rechargez la page et recommencez."),
+    }

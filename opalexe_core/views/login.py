@@ -1,0 +1,56 @@
+"""Login: the profile choice built from the auth providers, the demo login
+(development only), and logout."""
+
+from pyramid.httpexceptions import HTTPForbidden, HTTPFound, HTTPNotFound
+from pyramid.security import forget, remember
+from pyramid.view import view_config
+
+from ..defaults import DEV_PROVIDER_ID
+from ..i18n import _
+from ..labels import PROFILE_LABELS
+from ..resources.root import Root
+
+
+def auth_providers(request):
+    settings = request.registry.opalexe
+    providers = [p for result in request.registry.opalexe_pm.hook.opalexe_auth_providers_collect(settings=settings)
+                 for p in result or ()]
+    return sorted(providers, key=lambda p: (p.order, p.label))
+
+
+@view_config(context=Root, name="connexion", renderer="opalexe_core:templates/login.pt", permission="view")
+def login(context, request):
+    providers = [
+        {"label": p.label, "description": p.description, "url": request.route_url(p.login_route), "id": p.id}
+        for p in auth_providers(request)
+    ]
+    return {"providers": providers}
+
+
+@view_config(route_name="login_demo", renderer="opalexe_core:templates/login_demo.pt", request_method="GET")
+@view_config(route_name="login_demo", request_method="POST")
+def login_demo(request):
+    """Log in as any account without a credential: refused unless
+    ``opalexe.dev_login`` is on (it cannot be in production)."""
+    if not any(p.id == DEV_PROVIDER_ID for p in auth_providers(request)):
+        raise HTTPNotFound()
+    accounts = request.root.accounts
+    if request.method == "POST":
+        account = accounts.get(request.POST.get("account_id", ""))
+        if account is None:
+            raise HTTPForbidden(_("Compte inconnu."))
+        headers = remember(request, account.id)
+        return HTTPFound(request.resource_url(request.root), headers=headers)
+    listed = sorted(accounts.values(), key=lambda a: (a.profile, a.last_name))
+    return {
+        "accounts": [
+            {"id": a.id, "name": a.display_name, "email": a.email, "profile": PROFILE_LABELS[a.profile]}
+            for a in listed
+        ]
+    }
+
+
+@view_config(context=Root, name="deconnexion", request_method="POST")
+def logout(context, request):
+    headers = forget(request)
+    return HTTPFound(request.resource_url(request.root), headers=headers)

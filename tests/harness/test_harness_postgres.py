@@ -1,0 +1,88 @@
+"""The throwaway PostgreSQL cluster accepts SQL and backs a RelStorage ZODB."""
+
+import os
+
+import psycopg2
+import pytest
+import transaction
+import ZODB
+from persistent.mapping import PersistentMapping
+from relstorage.adapters.postgresql import PostgreSQLAdapter
+from relstorage.options import Options
+from relstorage.storage import RelStorage
+
+from opalexe_core.testing.postgres import PostgresCluster
+
+pytestmark = pytest.mark.relstorage
+
+
+def open_db(dsn):
+    options = Options(keep_history=False)
+    adapter = PostgreSQLAdapter(dsn=dsn, options=options)
+    return ZODB.DB(RelStorage(adapter, options=options))
+
+
+def test_cluster_listens_on_loopback(pg_cluster):
+    assert pg_cluster.host == "127.0.0.1"
+    assert pg_cluster.port > 0
+    assert pg_cluster.user == "postgres"
+
+
+def test_sql_roundtrip(pg_database):
+    conn = psycopg2.connect(pg_database)
+    try:
+        with conn, conn.cursor() as cur:
+            cur.execute("CREATE TABLE expertise (id serial PRIMARY KEY, title text)")
+            cur.execute(
+                "INSERT INTO expertise (title) VALUES (%s)", ("Expertise médicale",)
+            )
+        with conn.cursor() as cur:
+            cur.execute("SELECT title FROM expertise")
+            assert cur.fetchall() == [("Expertise médicale",)]
+    finally:
+        conn.close()
+
+
+def test_each_test_gets_its_own_database(pg_cluster, pg_database):
+    dbname = dict(part.split("=") for part in pg_database.split())["dbname"]
+    assert dbname in pg_cluster.databases()
+    conn = psycopg2.connect(pg_database)
+    try:
+        with conn.cursor() as cur:
+            cur.execute("SELECT count(*) FROM pg_tables WHERE tablename = 'expertise'")
+            assert cur.fetchone() == (0,)
+    finally:
+        conn.close()
+
+
+def test_relstorage_commit_then_reopen(pg_database):
+    db = open_db(pg_database)
+    try:
+        with db.transaction() as conn:
+            conn.root()["dossier"] = PersistentMapping(numero="RG 24/01234")
+    finally:
+        db.close()
+
+    db = open_db(pg_database)
+    try:
+        with db.transaction() as conn:
+            assert conn.root()["dossier"]["numero"] == "RG 24/01234"
+    finally:
+        db.close()
+    transaction.abort()
+
+
+def test_cluster_stops_and_cleans_up():
+    with PostgresCluster() as cluster:
+        datadir, port = cluster.datadir, cluster.port
+        assert os.path.exists(os.path.join(datadir, "PG_VERSION"))
+    assert not os.path.exists(datadir)
+    with pytest.raises(psycopg2.OperationalError):
+        psycopg2.connect(
+            host="127.0.0.1", port=port, user="postgres", connect_timeout=2
+        )
+
+
+def test_database_names_are_checked(pg_cluster):
+    with pytest.raises(ValueError, match="must match"):
+        pg_cluster.create_database('x"; DROP DATABASE postgres; --')
