@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 
 import transaction
 from pyramid.config import Configurator
@@ -15,6 +14,7 @@ from .resources.root import RootMissing, get_root, root_factory
 from .rights import build_rights_matrix
 from .security import SecurityPolicy
 from .settings import Settings
+from .storage import ensure_file_storage_dir
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +29,7 @@ def make_app(raw_settings: dict):
     raw.setdefault("tm.manager_hook", "pyramid_tm.explicit_manager")
     raw.setdefault("retry.attempts", "3")
     raw.setdefault("pyramid.default_locale_name", "fr")
-    _ensure_file_storage_dir(raw.get("zodbconn.uri", ""))
+    ensure_file_storage_dir(raw.get("zodbconn.uri", ""))
 
     config = Configurator(settings=raw, root_factory=root_factory)
     config.registry.opalexe = settings
@@ -66,13 +66,6 @@ def make_app(raw_settings: dict):
     app = config.make_wsgi_app()
     check_database(app.registry)
     return app
-
-
-def _ensure_file_storage_dir(uri: str) -> None:
-    """FileStorage creates its files but not their folder (``var/``)."""
-    if uri.startswith("file://"):
-        path = uri[len("file://"):].split("?", 1)[0]
-        os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
 
 
 def check_database(registry) -> None:

@@ -10,17 +10,13 @@ import os
 import sys
 
 import transaction
-import ZODB
-import zodburi
 from pyramid.paster import get_appsettings, setup_logging
 
-from .app import _ensure_file_storage_dir
 from .evolve import SCHEMA_VERSION, EvolveContext, pending_steps, run_evolve
 from .plugins import describe_plugins, make_plugin_manager
 from .resources.root import RootMissing, get_root
-from .services.bootstrap import ensure_root
-from .services.demo import populate_demo
 from .settings import Settings
+from .storage import initialize, open_db
 
 log = logging.getLogger("opalexe")
 
@@ -37,10 +33,7 @@ class Environment:
     @property
     def db(self):
         if self._db is None:
-            uri = self.raw["zodbconn.uri"]
-            _ensure_file_storage_dir(uri)
-            factory, dbkw = zodburi.resolve_uri(uri)
-            self._db = ZODB.DB(factory(), **dbkw)
+            self._db = open_db(self.raw["zodbconn.uri"])
         return self._db
 
     @contextlib.contextmanager
@@ -62,14 +55,10 @@ def cmd_init(env: Environment, args) -> int:
     if args.demo and env.settings.environment == "production":
         print("opalexe init: les données de démonstration sont refusées en production.", file=sys.stderr)
         return 2
-    with env.zodb_root() as (zodb_root, manager):
-        root, steps = ensure_root(zodb_root, env.pm, txn=manager)
-        print(f"Plateforme prête (schéma {root.schema_version}; étapes appliquées : {steps or 'aucune'}).")
-        if args.demo:
-            added = populate_demo(root, env.pm)
-            manager.get().note("opalexe init --demo")
-            manager.commit()
-            print(f"Données de démonstration : {added} expertise(s) ajoutée(s).")
+    result = initialize(env.db, env.pm, demo=args.demo)
+    print(f"Plateforme prête (schéma {result['schema_version']} ; étapes appliquées : {result['steps'] or 'aucune'}).")
+    if args.demo:
+        print(f"Données de démonstration : {result['demo_cases']} expertise(s) ajoutée(s).")
     return 0
 
 

@@ -14,7 +14,7 @@ from datetime import date
 from decimal import Decimal
 
 
-class Role(str, enum.Enum):
+class Role(enum.StrEnum):
     """A participant's role inside one expertise.
 
     ``sapiteur``: a specialist the expert calls in for a question outside its
@@ -38,7 +38,7 @@ class Role(str, enum.Enum):
 PARTY_ROLES = frozenset({Role.AVOCAT, Role.INTERVENANT})
 
 
-class Right(str, enum.Enum):
+class Right(enum.StrEnum):
     """What a role may do in a kind of folder (one cell of the rights matrix)."""
 
     NONE = "none"
@@ -100,7 +100,7 @@ class FolderSpec:
     kind: str
     title: str
     party_index: int | None = None
-    children: tuple["FolderSpec", ...] = ()
+    children: tuple[FolderSpec, ...] = ()
 
 
 @dataclass(frozen=True)

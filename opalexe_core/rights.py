@@ -89,7 +89,7 @@ class RightsMatrix:
         extra = sorted({kind for kind, _ in self._cells} - set(FOLDER_KINDS))
         return FOLDER_KINDS + tuple(extra)
 
-    def amended(self, amendments) -> "RightsMatrix":
+    def amended(self, amendments) -> RightsMatrix:
         cells = dict(self._cells)
         for amendment in amendments:
             if not isinstance(amendment, RightAmendment):

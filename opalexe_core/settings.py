@@ -42,7 +42,7 @@ class Settings:
     site_name: str = "Opalexe"
 
     @classmethod
-    def from_ini(cls, raw: dict) -> "Settings":
+    def from_ini(cls, raw: dict) -> Settings:
         environment = raw.get("opalexe.environment", "development").strip()
         if environment not in ("development", "production", "test"):
             raise SettingsError(
@@ -51,7 +51,7 @@ class Settings:
         dev_login = asbool(raw.get("opalexe.dev_login", False))
         if dev_login and environment == "production":
             raise SettingsError("opalexe.dev_login cannot be enabled when opalexe.environment = production")
-        secret = raw.get("opalexe.session_secret", "").strip()
+        secret = (raw.get("opalexe.session_secret", "") or os.environ.get("OPALEXE_SESSION_SECRET", "")).strip()
         if environment == "production" and len(secret) < 32:
             raise SettingsError("opalexe.session_secret must hold at least 32 characters in production")
         return cls(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from BTrees.OOBTree import OOBTree, OOTreeSet
 from persistent import Persistent
@@ -38,7 +38,7 @@ class Account(Persistent):
         self.email = normalize_email(email)
         self.profile = profile
         self.is_admin = is_admin
-        self.created_at = datetime.now(timezone.utc)
+        self.created_at = datetime.now(UTC)
         self.expertise_ids = OOTreeSet()
 
     @property

@@ -9,7 +9,7 @@ expertise-control service. A party that does not dematerialise
 from __future__ import annotations
 
 import secrets
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from BTrees.OOBTree import OOBTree
 from persistent import Persistent
@@ -29,7 +29,7 @@ PAPER_REASONS = ("refus", "absente", "defaillante")
 
 
 def _now():
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class Party(Persistent):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from ..contract import PARTY_ROLES, Role, StatusChange
 from ..resources.expertise import TRANSITIONS, Expertise, Folder, Participant, Party
@@ -78,7 +78,7 @@ def change_status(expertise, new_status: str, *, actor_id: str | None, pm) -> No
     old = expertise.status
     if new_status not in TRANSITIONS.get(old, ()):
         raise ExpertiseError(f"Passage impossible du statut « {old} » au statut « {new_status} ».")
-    at = datetime.now(timezone.utc)
+    at = datetime.now(UTC)
     expertise.status = new_status
     expertise.status_history.append((new_status, actor_id, at))
     after_commit(

@@ -61,7 +61,7 @@ def normalize_number(number, kind):
             f"il commence par {found.upper()} ; vérifiez que le n° RG et le "
             "n° EXP n'ont pas été inversés."
         )
-    shape = _SHAPE.fullmatch(written[head.end():].strip())
+    shape = _SHAPE.fullmatch(written[head.end() :].strip())
     if shape is None or not shape.group("year") or not shape.group("number"):
         raise invalid(
             "indiquez l'année et le numéro de l'affaire séparés par une "
@@ -74,9 +74,7 @@ def normalize_number(number, kind):
             "par exemple 18/00001."
         )
     if not _YEAR.fullmatch(year):
-        raise invalid(
-            "l'année doit s'écrire sur 2 chiffres (18) ou 4 chiffres (2018)."
-        )
+        raise invalid("l'année doit s'écrire sur 2 chiffres (18) ou 4 chiffres (2018).")
     if int(digits) == 0:
         raise invalid("le numéro de l'affaire ne peut pas être 0.")
     return f"{prefix}{year[-2:]}-{int(digits)}"

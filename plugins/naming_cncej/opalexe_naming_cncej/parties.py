@@ -12,11 +12,11 @@ from ._text import collapse, fold, tidy
 
 # -- Legal forms -------------------------------------------------------------
 
-_ACRONYMS = (
-    "SA", "SAS", "SASU", "SARL", "EURL", "SCI", "SNC", "SCP", "SCM", "SCA",
-    "SCS", "SELARL", "SELAS", "SELASU", "SELAFA", "SELURL", "SEM", "SAEM",
-    "GIE", "EARL", "GAEC", "SCEA", "SCOP",
-)
+_COMPANIES = ("SA", "SAS", "SASU", "SARL", "EURL", "SNC", "SCA", "SCS", "SEM", "SAEM")
+_CIVIL = ("SCI", "SCP", "SCM", "SCOP", "GIE")
+_LIBERAL = ("SELARL", "SELAS", "SELASU", "SELAFA", "SELURL")
+_FARMING = ("EARL", "GAEC", "SCEA")
+_ACRONYMS = _COMPANIES + _CIVIL + _LIBERAL + _FARMING
 _SPELLED = (
     "societe anonyme",
     "societe par actions simplifiee unipersonnelle",
@@ -102,7 +102,7 @@ def party_name(name, kind, role, field):
         )
     sdc = _SDC.match(fold(written))
     if sdc:
-        residence = _residence(_cut_clause(written[sdc.end():]))
+        residence = _residence(_cut_clause(written[sdc.end() :]))
         if not residence:
             raise NamingError(
                 f"Le nom de la copropriété du premier {role} manque : écrivez "
@@ -137,9 +137,9 @@ def _residence(text):
     kept as written: "Résidence du Lac" → "Résidence du Lac".
     """
     link = _SDC_LINK.match(fold(text))
-    rest = text[link.end():]
+    rest = text[link.end() :]
     if link.group("place") and _PREPOSITION.match(fold(rest)):
-        rest = text[link.start("place"):]
+        rest = text[link.start("place") :]
     return tidy(rest)
 
 
@@ -149,7 +149,7 @@ def _drop_forms(text):
         folded = fold(text)
         start = _FORM_START.match(folded) or _ARTICLE.match(folded)
         if start:
-            text = tidy(text[start.end():])
+            text = tidy(text[start.end() :])
             continue
         end = _FORM_END.search(folded)
         if not end:

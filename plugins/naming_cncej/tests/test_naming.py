@@ -99,7 +99,7 @@ def test_case_name(changes, expected):
 
 
 def test_decomposed_accents_are_composed():
-    decomposed = "Soci\u0065\u0301te\u0301 ge\u0301ne\u0301rale"
+    decomposed = "Socie\u0301te\u0301 ge\u0301ne\u0301rale"
     assert defendeur_name(decomposed, "physique") == "Société générale"
 
 
@@ -119,7 +119,9 @@ def test_decomposed_accents_are_composed():
         pytest.param("Bâti Ouest (SAS)", "Bâti Ouest", id="bracketed-form"),
         pytest.param("Bâti Ouest, SARL", "Bâti Ouest", id="comma-before-form"),
         pytest.param("L'Immobilière", "Immobilière", id="l-apostrophe"),
-        pytest.param("L\u2019Immobilière", "Immobilière", id="l-typographic-apostrophe"),
+        pytest.param(
+            "L\u2019Immobilière", "Immobilière", id="l-typographic-apostrophe"
+        ),
         pytest.param("L' Immobilière", "Immobilière", id="l-apostrophe-space"),
         pytest.param("La Poste", "Poste", id="article-la"),
         pytest.param("les Maisons d'Anjou", "Maisons d'Anjou", id="article-les-lower"),
@@ -129,26 +131,40 @@ def test_decomposed_accents_are_composed():
         pytest.param("SASU Ouest Élec", "Ouest Élec", id="sasu"),
         pytest.param("SELARL Cabinet Ménard", "Cabinet Ménard", id="selarl"),
         pytest.param("GAEC du Pré Vert", "du Pré Vert", id="gaec-keeps-du"),
-        pytest.param("Société anonyme Bâtiments de l'Ouest", "Bâtiments de l'Ouest",
-                     id="spelled-sa"),
+        pytest.param(
+            "Société anonyme Bâtiments de l'Ouest",
+            "Bâtiments de l'Ouest",
+            id="spelled-sa",
+        ),
         pytest.param("Société par actions simplifiée Bâti", "Bâti", id="spelled-sas"),
-        pytest.param("SOCIETE A RESPONSABILITE LIMITEE DURAND", "DURAND",
-                     id="spelled-sarl-caps-no-accents"),
-        pytest.param("Les Tilleuls Société civile immobilière", "Tilleuls",
-                     id="spelled-sci-end"),
+        pytest.param(
+            "SOCIETE A RESPONSABILITE LIMITEE DURAND",
+            "DURAND",
+            id="spelled-sarl-caps-no-accents",
+        ),
+        pytest.param(
+            "Les Tilleuls Société civile immobilière", "Tilleuls", id="spelled-sci-end"
+        ),
         pytest.param("Sasha", "Sasha", id="sasha-kept"),
         pytest.param("Lesage Couverture", "Lesage Couverture", id="lesage-kept"),
         pytest.param("Scala SA", "Scala", id="scala-kept"),
         pytest.param("Sarlat Bâtiment", "Sarlat Bâtiment", id="sarlat-kept"),
         pytest.param("Ouest Bâti Sasa", "Ouest Bâti Sasa", id="end-word-kept"),
-        pytest.param("Bâtiments de la Loire", "Bâtiments de la Loire",
-                     id="inner-article-kept"),
+        pytest.param(
+            "Bâtiments de la Loire", "Bâtiments de la Loire", id="inner-article-kept"
+        ),
         pytest.param("Le Goff Bâtiment SARL", "Goff Bâtiment", id="legal-drops-le"),
         pytest.param("  Bâti   Ouest  ", "Bâti Ouest", id="whitespace"),
-        pytest.param("SAS Bâti, représentée par son président en exercice", "Bâti",
-                     id="representation-clause"),
-        pytest.param("Axa France IARD, prise en la personne de son représentant",
-                     "Axa France IARD", id="person-clause"),
+        pytest.param(
+            "SAS Bâti, représentée par son président en exercice",
+            "Bâti",
+            id="representation-clause",
+        ),
+        pytest.param(
+            "Axa France IARD, prise en la personne de son représentant",
+            "Axa France IARD",
+            id="person-clause",
+        ),
     ],
 )
 def test_legal_person(written, expected):
@@ -164,8 +180,11 @@ def test_legal_person(written, expected):
         pytest.param("Le Goff", "Le Goff", id="le-goff"),
         pytest.param("La Fontaine", "La Fontaine", id="la-fontaine"),
         pytest.param("de La Rochefoucauld", "de La Rochefoucauld", id="particle"),
-        pytest.param("  Jean-Pierre   D'Artagnan ", "Jean-Pierre D'Artagnan",
-                     id="whitespace-apostrophe"),
+        pytest.param(
+            "  Jean-Pierre   D'Artagnan ",
+            "Jean-Pierre D'Artagnan",
+            id="whitespace-apostrophe",
+        ),
         pytest.param("Sarl", "Sarl", id="surname-like-a-form"),
         pytest.param("Müller-Lefèvre", "Müller-Lefèvre", id="accents"),
     ],
@@ -180,48 +199,100 @@ def test_natural_person(written, expected):
 @pytest.mark.parametrize(
     ("written", "expected"),
     [
-        pytest.param("Syndicat des copropriétaires de la résidence Les Tilleuls",
-                     "SDC Les Tilleuls", id="de-la-residence"),
-        pytest.param("Syndicat des copropriétaires de l'immeuble Le Central",
-                     "SDC Le Central", id="de-l-immeuble"),
-        pytest.param("Syndicat des copropriétaires de l\u2019immeuble Le Central",
-                     "SDC Le Central", id="de-l-immeuble-typographic"),
-        pytest.param("Syndicat des Copropriétaires du 12 rue de la Paix",
-                     "SDC 12 rue de la Paix", id="du-address"),
-        pytest.param("Syndicat des copropriétaires des Hauts de Loire",
-                     "SDC Hauts de Loire", id="des"),
-        pytest.param("Syndicat des copropriétaires de Bel Air", "SDC Bel Air",
-                     id="de"),
-        pytest.param("Syndicat des copropriétaires Résidence du Lac",
-                     "SDC Résidence du Lac", id="no-link-residence-kept"),
-        pytest.param("Syndicat des copropriétaires de la résidence du Lac",
-                     "SDC résidence du Lac", id="residence-kept-before-du"),
-        pytest.param("Syndicat des copropriétaires Les Tilleuls", "SDC Les Tilleuls",
-                     id="no-link"),
-        pytest.param("SYNDICAT DES COPROPRIETAIRES DE LA RESIDENCE LES TILLEULS",
-                     "SDC LES TILLEULS", id="caps-no-accents"),
-        pytest.param("syndicat des coproprietaires de la residence Les Tilleuls",
-                     "SDC Les Tilleuls", id="lower-no-accents"),
-        pytest.param("Le syndicat des copropriétaires de la résidence Les Tilleuls",
-                     "SDC Les Tilleuls", id="leading-article"),
-        pytest.param("Syndicat des co-propriétaires de l'immeuble Le Central",
-                     "SDC Le Central", id="hyphenated"),
-        pytest.param("Syndicat de copropriété de la résidence Le Parc",
-                     "SDC Le Parc", id="syndicat-de-copropriete"),
-        pytest.param("Syndicat des copropriétaires de l'immeuble sis 3, rue Voltaire",
-                     "SDC 3, rue Voltaire", id="sis-address"),
-        pytest.param("Syndicat des copropriétaires de l'ensemble immobilier "
-                     "Les Jardins d'Éole", "SDC Les Jardins d'Éole",
-                     id="ensemble-immobilier"),
-        pytest.param("Syndicat des copropriétaires de la résidence Les Tilleuls, "
-                     "représenté par son syndic, la SARL Foncia Ouest",
-                     "SDC Les Tilleuls", id="represented-by-syndic"),
+        pytest.param(
+            "Syndicat des copropriétaires de la résidence Les Tilleuls",
+            "SDC Les Tilleuls",
+            id="de-la-residence",
+        ),
+        pytest.param(
+            "Syndicat des copropriétaires de l'immeuble Le Central",
+            "SDC Le Central",
+            id="de-l-immeuble",
+        ),
+        pytest.param(
+            "Syndicat des copropriétaires de l\u2019immeuble Le Central",
+            "SDC Le Central",
+            id="de-l-immeuble-typographic",
+        ),
+        pytest.param(
+            "Syndicat des Copropriétaires du 12 rue de la Paix",
+            "SDC 12 rue de la Paix",
+            id="du-address",
+        ),
+        pytest.param(
+            "Syndicat des copropriétaires des Hauts de Loire",
+            "SDC Hauts de Loire",
+            id="des",
+        ),
+        pytest.param("Syndicat des copropriétaires de Bel Air", "SDC Bel Air", id="de"),
+        pytest.param(
+            "Syndicat des copropriétaires Résidence du Lac",
+            "SDC Résidence du Lac",
+            id="no-link-residence-kept",
+        ),
+        pytest.param(
+            "Syndicat des copropriétaires de la résidence du Lac",
+            "SDC résidence du Lac",
+            id="residence-kept-before-du",
+        ),
+        pytest.param(
+            "Syndicat des copropriétaires Les Tilleuls",
+            "SDC Les Tilleuls",
+            id="no-link",
+        ),
+        pytest.param(
+            "SYNDICAT DES COPROPRIETAIRES DE LA RESIDENCE LES TILLEULS",
+            "SDC LES TILLEULS",
+            id="caps-no-accents",
+        ),
+        pytest.param(
+            "syndicat des coproprietaires de la residence Les Tilleuls",
+            "SDC Les Tilleuls",
+            id="lower-no-accents",
+        ),
+        pytest.param(
+            "Le syndicat des copropriétaires de la résidence Les Tilleuls",
+            "SDC Les Tilleuls",
+            id="leading-article",
+        ),
+        pytest.param(
+            "Syndicat des co-propriétaires de l'immeuble Le Central",
+            "SDC Le Central",
+            id="hyphenated",
+        ),
+        pytest.param(
+            "Syndicat de copropriété de la résidence Le Parc",
+            "SDC Le Parc",
+            id="syndicat-de-copropriete",
+        ),
+        pytest.param(
+            "Syndicat des copropriétaires de l'immeuble sis 3, rue Voltaire",
+            "SDC 3, rue Voltaire",
+            id="sis-address",
+        ),
+        pytest.param(
+            "Syndicat des copropriétaires de l'ensemble immobilier Les Jardins d'Éole",
+            "SDC Les Jardins d'Éole",
+            id="ensemble-immobilier",
+        ),
+        pytest.param(
+            "Syndicat des copropriétaires de la résidence Les Tilleuls, "
+            "représenté par son syndic, la SARL Foncia Ouest",
+            "SDC Les Tilleuls",
+            id="represented-by-syndic",
+        ),
         pytest.param("SDC Les Tilleuls", "SDC Les Tilleuls", id="sdc-abbreviated"),
         pytest.param("S.D.C. Les Tilleuls", "SDC Les Tilleuls", id="sdc-dotted"),
-        pytest.param("sdc de la résidence Les Tilleuls", "SDC Les Tilleuls",
-                     id="sdc-lower-with-link"),
-        pytest.param("  Syndicat   des copropriétaires   de la résidence  Les  "
-                     "Tilleuls ", "SDC Les Tilleuls", id="whitespace"),
+        pytest.param(
+            "sdc de la résidence Les Tilleuls",
+            "SDC Les Tilleuls",
+            id="sdc-lower-with-link",
+        ),
+        pytest.param(
+            "  Syndicat   des copropriétaires   de la résidence  Les  Tilleuls ",
+            "SDC Les Tilleuls",
+            id="whitespace",
+        ),
     ],
 )
 def test_syndicat_des_coproprietaires(written, expected):
@@ -354,24 +425,48 @@ def test_missing_exp_is_explained(exp):
 @pytest.mark.parametrize(
     ("changes", "field", "words"),
     [
-        pytest.param({"demandeurs": ()}, "demandeurs", "premier demandeur",
-                     id="no-demandeur"),
-        pytest.param({"demandeurs": (P("  ", "physique"),)}, "demandeurs",
-                     "premier demandeur", id="blank-demandeur"),
-        pytest.param({"defendeurs": ()}, "defendeurs", "premier défendeur",
-                     id="no-defendeur"),
-        pytest.param({"defendeurs": (P(""),)}, "defendeurs", "premier défendeur",
-                     id="empty-defendeur"),
-        pytest.param({"defendeurs": (P("SARL"),)}, "defendeurs", "forme sociale",
-                     id="form-only"),
-        pytest.param({"defendeurs": (P("La S.A.R.L."),)}, "defendeurs",
-                     "forme sociale", id="article-and-form-only"),
-        pytest.param({"demandeurs": (P("Société anonyme"),)}, "demandeurs",
-                     "forme sociale", id="spelled-form-only"),
-        pytest.param({"expert_name": "  "}, "expert_name", "nom de l'expert",
-                     id="no-expert"),
-        pytest.param({"jurisdiction_short": ""}, "jurisdiction_short",
-                     "juridiction", id="no-court"),
+        pytest.param(
+            {"demandeurs": ()}, "demandeurs", "premier demandeur", id="no-demandeur"
+        ),
+        pytest.param(
+            {"demandeurs": (P("  ", "physique"),)},
+            "demandeurs",
+            "premier demandeur",
+            id="blank-demandeur",
+        ),
+        pytest.param(
+            {"defendeurs": ()}, "defendeurs", "premier défendeur", id="no-defendeur"
+        ),
+        pytest.param(
+            {"defendeurs": (P(""),)},
+            "defendeurs",
+            "premier défendeur",
+            id="empty-defendeur",
+        ),
+        pytest.param(
+            {"defendeurs": (P("SARL"),)}, "defendeurs", "forme sociale", id="form-only"
+        ),
+        pytest.param(
+            {"defendeurs": (P("La S.A.R.L."),)},
+            "defendeurs",
+            "forme sociale",
+            id="article-and-form-only",
+        ),
+        pytest.param(
+            {"demandeurs": (P("Société anonyme"),)},
+            "demandeurs",
+            "forme sociale",
+            id="spelled-form-only",
+        ),
+        pytest.param(
+            {"expert_name": "  "}, "expert_name", "nom de l'expert", id="no-expert"
+        ),
+        pytest.param(
+            {"jurisdiction_short": ""},
+            "jurisdiction_short",
+            "juridiction",
+            id="no-court",
+        ),
         pytest.param({"rg": None}, "rg", "n° RG est obligatoire", id="no-rg"),
     ],
 )
@@ -386,9 +481,7 @@ def test_missing_piece(changes, field, words):
 
 
 def test_entry_point():
-    found = {
-        ep.name: ep for ep in importlib.metadata.entry_points(group="opalexe")
-    }
+    found = {ep.name: ep for ep in importlib.metadata.entry_points(group="opalexe")}
     assert found["naming_cncej"].value == "opalexe_naming_cncej"
     assert found["naming_cncej"].load() is plugin
 

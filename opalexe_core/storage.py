@@ -1,0 +1,43 @@
+"""Opening the ZODB database named by ``zodbconn.uri`` outside a request
+(the CLI, start-up checks, tests) and initialising it."""
+
+from __future__ import annotations
+
+import os
+
+import transaction
+import ZODB
+import zodburi
+
+from .services.bootstrap import ensure_root
+from .services.demo import populate_demo
+
+
+def ensure_file_storage_dir(uri: str) -> None:
+    """FileStorage creates its files but not their folder (``var/``)."""
+    if uri.startswith("file://"):
+        path = uri[len("file://"):].split("?", 1)[0]
+        os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+
+
+def open_db(uri: str) -> ZODB.DB:
+    ensure_file_storage_dir(uri)
+    factory, dbkw = zodburi.resolve_uri(uri)
+    return ZODB.DB(factory(), **dbkw)
+
+
+def initialize(db, pm, demo: bool = False) -> dict:
+    """Create or evolve the platform; add demo data if asked. Idempotent."""
+    manager = transaction.TransactionManager()
+    connection = db.open(transaction_manager=manager)
+    try:
+        root, steps = ensure_root(connection.root(), pm, txn=manager)
+        added = 0
+        if demo:
+            added = populate_demo(root, pm)
+            manager.get().note("opalexe init --demo")
+            manager.commit()
+        return {"schema_version": root.schema_version, "steps": steps, "demo_cases": added}
+    finally:
+        manager.abort()
+        connection.close()

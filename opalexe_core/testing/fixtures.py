@@ -1,0 +1,81 @@
+"""The ``opalexe`` pytest plugin (entry point ``pytest11``): fixtures shared
+by the core's and the plugins' tests.
+
+Infrastructure (PostgreSQL, SoftHSM2, SMTP sink, Chromium) comes from
+:mod:`.infra`; this module adds the application on each storage:
+
+* ``storage`` — parametrised: ``filestorage`` (ZODB FileStorage in a temp
+  dir) and ``relstorage`` (the shipped ``etc/relstorage.conf`` pointed at a
+  fresh database of the throwaway PostgreSQL cluster). A test that asks for
+  ``app`` or ``storage`` runs once on each.
+* ``app`` / ``testapp`` — the WSGI app initialised with the demo data, and a
+  WebTest client for it.
+* ``live_app`` / ``live_server`` — the app on FileStorage served by waitress
+  on a free port, for the browser tests.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pytest
+
+from .infra import chromium, mail_sink, page, pg_cluster, pg_database, playwright_instance, softhsm_token  # noqa: F401
+from .liveserver import LiveServer
+from .web import browser_client, close_app, file_storage_uri, make_app, relstorage_uri, test_settings
+
+
+@dataclass
+class Storage:
+    """A storage the app can run on: its ``zodbconn.uri`` and its kind."""
+
+    kind: str
+    uri: str
+    env: dict = field(default_factory=dict)
+
+
+@pytest.fixture(params=[pytest.param("filestorage"), pytest.param("relstorage", marks=pytest.mark.relstorage)])
+def storage(request, tmp_path, monkeypatch) -> Storage:
+    """Each storage in turn; the RelStorage one on a fresh PostgreSQL database."""
+    if request.param == "filestorage":
+        return Storage("filestorage", file_storage_uri(tmp_path / "var"))
+    dsn = request.getfixturevalue("pg_database")
+    uri, env = relstorage_uri(dsn, tmp_path / "blobcache")
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    return Storage("relstorage", uri, env)
+
+
+@pytest.fixture
+def app_settings(storage) -> dict:
+    """Settings of a test app on ``storage`` (demo login on, plain cookies)."""
+    return test_settings(storage.uri)
+
+
+@pytest.fixture
+def app(app_settings):
+    """The app with the demo data, on each storage."""
+    application = make_app(app_settings)
+    yield application
+    close_app(application)
+
+
+@pytest.fixture
+def testapp(app):
+    """A WebTest client of ``app``, coming from 127.0.0.1."""
+    return browser_client(app)
+
+
+@pytest.fixture
+def live_app(tmp_path):
+    """The app with the demo data on FileStorage (the embedded default)."""
+    application = make_app(test_settings(file_storage_uri(tmp_path / "live")))
+    yield application
+    close_app(application)
+
+
+@pytest.fixture
+def live_server(live_app):
+    """``live_app`` served by waitress on 127.0.0.1 and a free port."""
+    with LiveServer(live_app) as server:
+        yield server

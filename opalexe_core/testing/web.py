@@ -1,0 +1,72 @@
+"""Helpers for tests that drive the app: building it on a storage, logging in."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import webtest
+
+import opalexe_core
+
+from ..plugins import make_plugin_manager
+from ..services.demo import demo_email
+from ..storage import initialize, open_db
+
+REPO_ROOT = Path(opalexe_core.__file__).resolve().parent.parent
+RELSTORAGE_CONF = REPO_ROOT / "etc" / "relstorage.conf"
+
+
+def file_storage_uri(directory: Path) -> str:
+    return f"file://{directory}/Data.fs?blobstorage_dir={directory}/blobs"
+
+
+def relstorage_uri(dsn: str, blob_dir: Path) -> tuple[str, dict]:
+    """The shipped ZConfig file, with the environment it reads."""
+    return f"zconfig://{RELSTORAGE_CONF}#main", {"OPALEXE_PG_DSN": dsn, "OPALEXE_BLOB_DIR": str(blob_dir)}
+
+
+def test_settings(uri: str, **overrides) -> dict:
+    settings = {
+        "zodbconn.uri": uri,
+        "opalexe.environment": "test",
+        "opalexe.dev_login": "true",
+        "opalexe.secure_cookies": "false",
+        "opalexe.session_secret": "test-secret-" + "x" * 32,
+        "pyramid.default_locale_name": "fr",
+    }
+    settings.update(overrides)
+    return settings
+
+
+def init_platform(uri: str, demo: bool = True, disabled: tuple[str, ...] = ()) -> dict:
+    """Initialise the database at ``uri`` the way ``opalexe init`` does."""
+    db = open_db(uri)
+    try:
+        return initialize(db, make_plugin_manager(disabled), demo=demo)
+    finally:
+        db.close()
+
+
+def make_app(settings: dict, demo: bool = True):
+    init_platform(settings["zodbconn.uri"], demo=demo)
+    return opalexe_core.main({}, **settings)
+
+
+def close_app(app) -> None:
+    for db in getattr(app.registry, "_zodb_databases", {}).values():
+        db.close()
+
+
+def browser_client(app) -> webtest.TestApp:
+    return webtest.TestApp(app, extra_environ={"REMOTE_ADDR": "127.0.0.1", "HTTP_HOST": "localhost:80"})
+
+
+def demo_login(client: webtest.TestApp, key: str):
+    """Log in as the demo account ``key`` (``expert``, ``avocat1``…) through
+    the demo login page, as a person would; returns the home page."""
+    email = demo_email(key)
+    page = client.get("/connexion/demo")
+    for form in page.forms.values():
+        if f'data-email="{email}"' in form.text:
+            return form.submit().follow()
+    raise AssertionError(f"no demo login button for {email}")
