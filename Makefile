@@ -1,0 +1,45 @@
+# The few commands a newcomer needs. Both main targets set up everything
+# themselves on a fresh Debian machine (run as root, Python 3.11):
+#   make run    the platform on the embedded default, http://localhost:6543
+#   make test   every test (installs the system packages the tests need)
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PLUGINS := $(sort $(dir $(wildcard plugins/*/setup.cfg)))
+APT_TEST_PACKAGES := postgresql softhsm2 opensc slapd ldap-utils nginx chromium fonts-dejavu-core
+
+.PHONY: run test lint venv system-packages clean-var
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+# Editable installs of the core and every plugin, redone when a setup.cfg changes.
+$(VENV)/.installed: $(BIN)/python setup.cfg pyproject.toml $(addsuffix setup.cfg,$(PLUGINS))
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]' $(foreach p,$(PLUGINS),-e '$(p)[test]')
+	touch $@
+
+venv: $(VENV)/.installed
+
+run: venv
+	@if [ ! -e var/Data.fs ]; then $(BIN)/opalexe -c development.ini init --demo; fi
+	$(BIN)/pserve development.ini
+
+system-packages:
+	@missing=""; for p in $(APT_TEST_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing:$$missing"; \
+	  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends$$missing; \
+	fi
+
+lint: venv
+	$(BIN)/ruff check .
+
+test: system-packages venv lint
+	$(BIN)/python -m pytest -p no:cacheprovider $(PYTEST_ARGS); rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "no tests were collected: failing" >&2; exit 1; fi; exit $$rc
+
+clean-var:
+	rm -rf var

@@ -1,0 +1,128 @@
+"""Every URL obeys the rights matrix: each demo role against every folder of
+a case it belongs to, and of one it does not.
+
+The expectations below are written out by hand from the courts' conventions
+(SPEC.md, "Folders, channels and rights"), independently of
+``opalexe_core.rights``.
+"""
+
+import re
+
+import pytest
+import transaction
+
+from opalexe_core.testing.web import browser_client, demo_login
+
+EVERYONE = {"expert", "coexpert", "sapiteur", "magistrat", "greffier", "avocat1", "avocat2", "intervenant",
+            "mediateur"}
+COURT_AND_EXPERTS = {"expert", "coexpert", "magistrat", "greffier"}
+NOT_SAPITEUR = EVERYONE - {"sapiteur"}
+
+# folder path inside the case -> (who may read, who may deposit)
+EXPECTED = {
+    "01-expert-greffe-parties": (EVERYONE, {"expert", "coexpert"}),
+    "02-greffe-expert-parties": (EVERYONE, {"magistrat", "greffier"}),
+    "03-magistrat-expert": (COURT_AND_EXPERTS, {"expert", "magistrat", "greffier"}),
+    "04-partie": (EVERYONE, {"avocat1"}),  # Dupont, avocat1's client
+    "05-partie": (EVERYONE, {"avocat2", "intervenant"}),  # SDC Les Tilleuls
+    "06-partie": (EVERYONE, set()),  # SARL Bâti Ouest: no lawyer, served on paper
+    "07-notes-expert": (EVERYONE, {"expert", "coexpert"}),
+    "08-convocations": (EVERYONE, {"expert", "coexpert"}),
+    "09-greffe": (NOT_SAPITEUR, set()),
+    "09-greffe/01-rapport-definitif": (NOT_SAPITEUR, {"expert", "coexpert"}),
+}
+USERS = sorted(EVERYONE | {"admin"})
+CASE = [(user, folder) for user in USERS for folder in EXPECTED]
+
+
+@pytest.fixture(scope="module")
+def module_app(tmp_path_factory):
+    from opalexe_core.testing.web import close_app, file_storage_uri, make_app, test_settings
+
+    application = make_app(test_settings(file_storage_uri(tmp_path_factory.mktemp("rights"))))
+    yield application
+    close_app(application)
+
+
+@pytest.fixture(scope="module")
+def case_url(module_app):
+    home = demo_login(browser_client(module_app), "expert")
+    return "/" + re.search(r'href="http://localhost/(expertises/[0-9a-f]+/)">[^<]*RG18-1', home.text).group(1)
+
+
+@pytest.fixture(scope="module")
+def clients(module_app):
+    cache = {}
+
+    def client(user):
+        if user not in cache:
+            cache[user] = browser_client(module_app)
+            demo_login(cache[user], user)
+        return cache[user]
+
+    return client
+
+
+@pytest.mark.parametrize(("user", "folder"), CASE, ids=[f"{u}-{f}" for u, f in CASE])
+def test_folder_read_and_deposit_rights(clients, case_url, user, folder):
+    readers, depositors = EXPECTED[folder]
+    response = clients(user).get(f"{case_url}dossiers/{folder}/", expect_errors=True)
+    if user not in readers:
+        assert response.status_int == 403
+        assert "Accès refusé" in response.text
+        return
+    assert response.status_int == 200
+    may_deposit = "Vous pouvez déposer des documents dans ce coffre." in response.text
+    assert may_deposit == (user in depositors)
+
+
+@pytest.mark.parametrize("user", USERS)
+def test_the_case_page_lists_only_readable_folders(clients, case_url, user):
+    response = clients(user).get(case_url, expect_errors=True)
+    if user == "admin":  # the platform administrator reads no case (least privilege)
+        assert response.status_int == 403
+        return
+    listed = set(re.findall(r'href="http://localhost' + re.escape(case_url) + r'dossiers/([^"]+)/"', response.text))
+    assert listed == {folder for folder, (readers, _) in EXPECTED.items() if user in readers}
+
+
+@pytest.mark.parametrize("user", USERS)
+def test_the_dashboard_lists_only_the_cases_of_the_user(clients, user):
+    home = clients(user).get("/")
+    count = len(re.findall(r'href="http://localhost/expertises/[0-9a-f]+/"', home.text))
+    assert count == (0 if user == "admin" else 4)
+
+
+def test_visitors_are_sent_to_the_login_page(module_app, case_url):
+    response = browser_client(module_app).get(f"{case_url}dossiers/03-magistrat-expert/")
+    assert response.status_int == 302
+    assert response.location.endswith("/connexion")
+
+
+def test_a_guessed_case_or_folder_url_finds_nothing(clients):
+    response = clients("avocat1").get("/expertises/0123456789abcdef/", expect_errors=True)
+    assert response.status_int == 404
+    assert "Page introuvable" in response.text
+
+
+def test_a_deactivated_participant_loses_the_case_but_keeps_its_history(module_app, clients, case_url):
+    db = module_app.registry._zodb_databases[""]
+    manager = transaction.TransactionManager()
+    connection = db.open(transaction_manager=manager)
+    try:
+        root = connection.root()["opalexe"]
+        case = root.expertises[case_url.strip("/").split("/")[1]]
+        mediateur = root.accounts.find_by_email("mediateur@demo.opalexe.test")
+        case.participants[mediateur.id].active = False
+        manager.commit()
+        client = browser_client(module_app)
+        demo_login(client, "mediateur")
+        assert client.get(case_url, expect_errors=True).status_int == 403
+        assert client.get(f"{case_url}dossiers/01-expert-greffe-parties/", expect_errors=True).status_int == 403
+        assert mediateur.id in case.participants  # its past part in the case stays on record
+        expert_view = clients("expert").get(case_url)
+        assert "(inactif)" in expert_view.text
+    finally:
+        case.participants[mediateur.id].active = True
+        manager.commit()
+        connection.close()
