@@ -19,6 +19,11 @@ def _unique_email(node, kw):
     return colander.All(colander.Email(msg=_("Adresse électronique invalide.")), validate)
 
 
+def _known_profile(node, value):
+    if value not in PROFILE_LABELS:
+        raise colander.Invalid(node, _("Profil inconnu."))
+
+
 class AccountSchema(CSRFSchema):
     first_name = colander.SchemaNode(colander.String(), title=_("Prénom"), validator=colander.Length(1, 100))
     last_name = colander.SchemaNode(colander.String(), title=_("Nom"), validator=colander.Length(1, 100))
@@ -27,7 +32,7 @@ class AccountSchema(CSRFSchema):
         colander.String(),
         title=_("Profil"),
         widget=deform.widget.SelectWidget(values=[("", _("— Choisir —")), *PROFILE_LABELS.items()]),
-        validator=colander.OneOf(list(PROFILE_LABELS)),
+        validator=_known_profile,
     )
     is_admin = colander.SchemaNode(
         colander.Boolean(), title=_("Administrateur de la plateforme"), missing=False, default=False

@@ -38,6 +38,9 @@ def test_settings(uri: str, **overrides) -> dict:
     return settings
 
 
+test_settings.__test__ = False  # a helper, not a test, wherever it is imported
+
+
 def init_platform(uri: str, demo: bool = True, disabled: tuple[str, ...] = ()) -> dict:
     """Initialise the database at ``uri`` the way ``opalexe init`` does."""
     db = open_db(uri)

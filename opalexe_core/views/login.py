@@ -1,7 +1,7 @@
 """Login: the profile choice built from the auth providers, the demo login
 (development only), and logout."""
 
-from pyramid.httpexceptions import HTTPForbidden, HTTPFound, HTTPNotFound
+from pyramid.httpexceptions import HTTPFound, HTTPNotFound
 from pyramid.security import forget, remember
 from pyramid.view import view_config
 
@@ -28,21 +28,24 @@ def login(context, request):
 
 
 @view_config(route_name="login_demo", renderer="opalexe_core:templates/login_demo.pt", request_method="GET")
-@view_config(route_name="login_demo", request_method="POST")
+@view_config(route_name="login_demo", renderer="opalexe_core:templates/login_demo.pt", request_method="POST")
 def login_demo(request):
     """Log in as any account without a credential: refused unless
     ``opalexe.dev_login`` is on (it cannot be in production)."""
     if not any(p.id == DEV_PROVIDER_ID for p in auth_providers(request)):
         raise HTTPNotFound()
     accounts = request.root.accounts
+    error = None
     if request.method == "POST":
         account = accounts.get(request.POST.get("account_id", ""))
-        if account is None:
-            raise HTTPForbidden(_("Compte inconnu."))
-        headers = remember(request, account.id)
-        return HTTPFound(request.resource_url(request.root), headers=headers)
+        if account is not None:
+            headers = remember(request, account.id)
+            return HTTPFound(request.resource_url(request.root), headers=headers)
+        request.response.status = 400
+        error = _("Compte inconnu : choisissez l'un des comptes de démonstration ci-dessous.")
     listed = sorted(accounts.values(), key=lambda a: (a.profile, a.last_name))
     return {
+        "error": error,
         "accounts": [
             {"id": a.id, "name": a.display_name, "email": a.email, "profile": PROFILE_LABELS[a.profile]}
             for a in listed

@@ -1,0 +1,368 @@
+"""Killing the server process during a write loses nothing committed.
+
+The real server (``pserve`` + waitress, as in production) runs in a child
+process on each storage. Client threads create accounts through the admin
+form; once enough creations were answered, the server gets SIGKILL while
+requests are still in flight. Every account whose creation was answered with
+a redirect must then be in the database, the e-mail index must agree with the
+accounts present, and the server must start again on the same database.
+"""
+
+from __future__ import annotations
+
+import html.parser
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass, field
+from http.cookiejar import CookieJar
+from pathlib import Path
+
+import transaction
+
+from opalexe_core.services.demo import demo_email
+from opalexe_core.storage import open_db
+from opalexe_core.testing.ports import LOOPBACK, free_port
+from opalexe_core.testing import web  # not `import test_settings`: pytest would collect it
+
+PSERVE = Path(sys.executable).with_name("pserve")
+
+CLIENT_THREADS = 3
+SUCCESSES_BEFORE_KILL = 30
+MAX_REQUESTS_PER_THREAD = 150
+WRITE_PHASE_SECONDS = 20
+START_SECONDS = 15
+REQUEST_SECONDS = 5
+PORT_ATTEMPTS = 3
+CRASH_DOMAIN = "crash.opalexe.test"
+
+
+# -- the server in a child process ----------------------------------------------
+
+
+def _ini_value(value: str) -> str:
+    return str(value).replace("%", "%%")  # PasteDeploy interpolates %(name)s
+
+
+def write_ini(path: Path, settings: dict, port: int) -> Path:
+    app = "\n".join(f"{key} = {_ini_value(value)}" for key, value in settings.items())
+    path.write_text(
+        f"""[app:main]
+use = egg:opalexe
+{app}
+
+[server:main]
+use = egg:waitress#main
+listen = {LOOPBACK}:{port}
+threads = 4
+
+[loggers]
+keys = root
+
+[handlers]
+keys = console
+
+[formatters]
+keys = generic
+
+[logger_root]
+level = WARN
+handlers = console
+
+[handler_console]
+class = StreamHandler
+args = (sys.stderr,)
+formatter = generic
+
+[formatter_generic]
+format = %%(asctime)s %%(levelname)s [%%(name)s][%%(threadName)s] %%(message)s
+"""
+    )
+    return path
+
+
+class ServerProcess:
+    """``pserve <ini>`` on a free port; ``start()`` waits until it answers."""
+
+    def __init__(self, workdir: Path, settings: dict, env: dict):
+        self.workdir = workdir
+        self.settings = settings
+        self.env = env
+        self.process: subprocess.Popen | None = None
+        self.port: int | None = None
+        self.log_path = workdir / "pserve.log"
+
+    @property
+    def url(self) -> str:
+        return f"http://{LOOPBACK}:{self.port}"
+
+    def log(self) -> str:
+        try:
+            return self.log_path.read_text(errors="replace")[-4000:]
+        except OSError:
+            return "(no log)"
+
+    def start(self) -> ServerProcess:
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        for _attempt in range(PORT_ATTEMPTS):
+            self.port = free_port()
+            ini = write_ini(self.workdir / "server.ini", self.settings, self.port)
+            with open(self.log_path, "wb") as log:
+                self.process = subprocess.Popen(
+                    [str(PSERVE), str(ini)],
+                    cwd=self.workdir,
+                    env={**os.environ, **self.env},
+                    stdin=subprocess.DEVNULL,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,  # a Ctrl-C of pytest does not reach it twice
+                )
+            if self._wait_until_answering():
+                return self
+            self.kill()
+            if "address already in use" not in self.log().lower():
+                break  # not a port race: retrying would not help
+        raise AssertionError(f"pserve did not answer on {self.url} within {START_SECONDS}s:\n{self.log()}")
+
+    def _wait_until_answering(self) -> bool:
+        deadline = time.monotonic() + START_SECONDS
+        while time.monotonic() < deadline and self.process.poll() is None:
+            try:
+                with urllib.request.urlopen(self.url + "/", timeout=1):
+                    return True
+            except urllib.error.HTTPError:
+                return True  # it answers, even if not with 200
+            except OSError:
+                time.sleep(0.1)
+        return False
+
+    def kill(self) -> None:
+        """SIGKILL: no atexit, no finally, no storage close."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGKILL)
+        self._reap()
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+        self._reap()
+
+    def _reap(self) -> None:
+        if self.process is not None:
+            self.process.wait(timeout=10)
+
+
+def server_env(storage, workdir: Path) -> dict:
+    """The storage's environment, with a blob cache of the server's own
+    (etc/relstorage.conf: one cache directory per process)."""
+    env = dict(storage.env)
+    if "OPALEXE_BLOB_DIR" in env:
+        env["OPALEXE_BLOB_DIR"] = str(workdir / "blobcache")
+    return env
+
+
+# -- a browser-like client --------------------------------------------------------
+
+
+class FormParser(html.parser.HTMLParser):
+    """Every form of a page: its hidden/text inputs and its buttons' data-email."""
+
+    def __init__(self):
+        super().__init__()
+        self.forms: list[dict] = []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "form":
+            self.forms.append({"action": attrs.get("action"), "inputs": {}, "emails": set()})
+        elif self.forms and tag == "input" and attrs.get("name"):
+            self.forms[-1]["inputs"][attrs["name"]] = attrs.get("value") or ""
+        elif self.forms and tag == "button" and attrs.get("data-email"):
+            self.forms[-1]["emails"].add(attrs["data-email"])
+
+
+def parse_forms(page: str) -> list[dict]:
+    parser = FormParser()
+    parser.feed(page)
+    return parser.forms
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None  # the 302 itself is the answer we record
+
+
+def login_as_admin(base_url: str) -> str:
+    """Log in through the demo login page; returns the session's Cookie header."""
+    jar = CookieJar()
+    browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    with browser.open(base_url + "/connexion/demo", timeout=REQUEST_SECONDS) as response:
+        page = response.read().decode()
+    admin = demo_email("admin")
+    form = next(f for f in parse_forms(page) if admin in f["emails"])
+    body = urllib.parse.urlencode(form["inputs"]).encode()
+    with browser.open(urllib.parse.urljoin(base_url, form["action"]), body, timeout=REQUEST_SECONDS) as response:
+        assert response.status == 200  # the redirect to the home page, followed
+    return "; ".join(f"{cookie.name}={cookie.value}" for cookie in jar)
+
+
+@dataclass
+class WriteLog:
+    """What the clients sent and what the server answered."""
+
+    attempted: list = field(default_factory=list)
+    succeeded: list = field(default_factory=list)
+    other_answers: list = field(default_factory=list)
+    in_flight: int = 0
+    in_flight_at_kill: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def count(self) -> tuple[int, int]:
+        with self.lock:
+            return len(self.succeeded), self.in_flight
+
+
+def create_accounts(base_url: str, cookie: str, index: int, log: WriteLog, stop: threading.Event) -> None:
+    """One client thread: POST the accounts form until told to stop.
+
+    The session cookie is the one from the login, sent as is: the flash
+    messages the server adds to the session on each success are not kept.
+    """
+    client = urllib.request.build_opener(_NoRedirect)
+    form_url = base_url + "/comptes/"
+    try:
+        with client.open(urllib.request.Request(form_url, headers={"Cookie": cookie}), timeout=REQUEST_SECONDS) as r:
+            page = r.read().decode()
+    except OSError as error:
+        with log.lock:
+            log.other_answers.append(repr(error))
+        return
+    csrf_token = next(f["inputs"]["csrf_token"] for f in parse_forms(page) if "csrf_token" in f["inputs"])
+    for number in range(MAX_REQUESTS_PER_THREAD):
+        if stop.is_set():
+            return
+        email = f"client{index}-{number}@{CRASH_DOMAIN}"
+        fields = {"csrf_token": csrf_token, "first_name": "Client", "last_name": f"N{index}x{number}",
+                  "email": email, "profile": "expert", "submit": "submit"}
+        request = urllib.request.Request(form_url, urllib.parse.urlencode(fields).encode(), headers={"Cookie": cookie})
+        with log.lock:
+            log.attempted.append(email)
+            log.in_flight += 1
+        try:
+            with client.open(request, timeout=REQUEST_SECONDS) as response:
+                status = response.status
+        except urllib.error.HTTPError as error:
+            status = error.code
+        except OSError as error:  # the connection died with the server
+            status = repr(error)
+        finally:
+            with log.lock:
+                log.in_flight -= 1
+        if isinstance(status, str):
+            with log.lock:
+                log.other_answers.append(status)
+            return  # the server is gone: no point knocking again
+        with log.lock:
+            if status in (302, 303):
+                log.succeeded.append(email)
+            else:
+                log.other_answers.append(status)
+
+
+def write_until_killed(server: ServerProcess, cookie: str) -> WriteLog:
+    log = WriteLog()
+    stop = threading.Event()
+    threads = [
+        threading.Thread(target=create_accounts, args=(server.url, cookie, i, log, stop), daemon=True)
+        for i in range(CLIENT_THREADS)
+    ]
+    for thread in threads:
+        thread.start()
+    try:
+        deadline = time.monotonic() + WRITE_PHASE_SECONDS
+        while time.monotonic() < deadline and any(t.is_alive() for t in threads):
+            successes, in_flight = log.count()
+            if successes >= SUCCESSES_BEFORE_KILL and in_flight > 0:
+                break
+            time.sleep(0.005)
+        _successes, log.in_flight_at_kill = log.count()
+        server.kill()
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join(timeout=REQUEST_SECONDS + 5)
+    return log
+
+
+# -- reading the database after the crash ------------------------------------------
+
+
+@dataclass
+class Directory:
+    """The accounts directory as read back from the storage."""
+
+    present: dict  # e-mail -> id, from the accounts themselves
+    by_email: dict  # the e-mail index
+    length: int  # the container's counter
+    not_found: list  # the e-mails asked for that find_by_email does not find
+
+
+def read_directory(uri: str, emails: list) -> Directory:
+    db = open_db(uri)  # FileStorage rebuilds a stale index by itself
+    manager = transaction.TransactionManager()
+    connection = db.open(transaction_manager=manager)
+    try:
+        accounts = connection.root()["opalexe"].accounts
+        return Directory(
+            present={account.email: account_id for account_id, account in accounts.items()},
+            by_email=dict(accounts.by_email.items()),
+            length=len(accounts),
+            not_found=[email for email in emails if accounts.find_by_email(email) is None],
+        )
+    finally:
+        manager.abort()
+        connection.close()
+        db.close()
+
+
+def test_killing_the_server_during_writes_loses_nothing_committed(storage, tmp_path):
+    web.init_platform(storage.uri)
+    settings = web.test_settings(storage.uri)
+    server = ServerProcess(tmp_path / "run1", settings, server_env(storage, tmp_path / "run1"))
+    try:
+        server.start()
+        log = write_until_killed(server, login_as_admin(server.url))
+    finally:
+        server.kill()
+    assert len(log.succeeded) >= SUCCESSES_BEFORE_KILL, (log.other_answers[:10], server.log())
+    assert log.in_flight_at_kill > 0
+
+    directory = read_directory(storage.uri, log.succeeded)
+
+    assert directory.not_found == [], f"answered creations lost on {storage.kind}"
+    assert directory.by_email == directory.present, "the e-mail index disagrees with the accounts present"
+    assert directory.length == len(directory.present), "the container's length disagrees with its items"
+    created0 = {email for email in directory.present if email.endswith("@" + CRASH_DOMAIN)}
+    print(storage.kind, "attempted", len(log.attempted), "succeeded", len(log.succeeded), "other", log.other_answers,
+          "in flight at kill", log.in_flight_at_kill, "present", len(created0), "unanswered but present",
+          sorted(created0 - set(log.succeeded)), "unanswered missing", sorted(set(log.attempted) - created0))
+    created = {email for email in directory.present if email.endswith("@" + CRASH_DOMAIN)}
+    assert created <= set(log.attempted)
+
+    again = ServerProcess(tmp_path / "run2", settings, server_env(storage, tmp_path / "run2"))
+    try:
+        again.start()
+        with urllib.request.urlopen(again.url + "/", timeout=REQUEST_SECONDS) as response:
+            assert response.status == 200
+    finally:
+        again.stop()

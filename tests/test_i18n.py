@@ -1,0 +1,131 @@
+"""The English catalog: compiled, complete, and used by the pages.
+
+French is the source language (message ids are the French texts); English
+comes from ``opalexe_core/locale/en``. How to update it:
+``opalexe_core/locale/README.md``.
+"""
+
+import gettext
+import io
+import subprocess
+import sys
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+
+from opalexe_core.i18n import DOMAIN
+from opalexe_core.testing.web import REPO_ROOT, demo_login
+
+LOCALE_DIR = REPO_ROOT / "opalexe_core" / "locale"
+EN_PO = LOCALE_DIR / "en" / "LC_MESSAGES" / f"{DOMAIN}.po"
+EN_MO = EN_PO.with_suffix(".mo")
+
+
+def read_catalog(path):
+    with open(path, "rb") as f:
+        return read_po(f)
+
+
+def mo_messages(data: bytes) -> dict:
+    """The messages of a compiled catalog, without its metadata header."""
+    catalog = gettext.GNUTranslations(io.BytesIO(data))._catalog
+    return {msgid: text for msgid, text in catalog.items() if msgid != ""}
+
+
+def extract_msgids(output) -> set[str]:
+    """Every message id of the domain in the code as it is now, extracted the
+    way the README says (lingua's ``pot-create``)."""
+    subprocess.run(
+        [sys.executable, "-m", "lingua.extract", "-c", str(LOCALE_DIR / "lingua.cfg"), "-d", DOMAIN,
+         "-o", str(output), "templates", "opalexe_core"],
+        cwd=REPO_ROOT, check=True, capture_output=True,
+    )
+    return {message.id for message in read_catalog(output) if message.id}
+
+
+def test_committed_mo_is_the_compiled_po():
+    compiled = io.BytesIO()
+    write_mo(compiled, read_catalog(EN_PO))
+    assert mo_messages(EN_MO.read_bytes()) == mo_messages(compiled.getvalue()), (
+        "opalexe.mo is stale: run `pybabel compile -d opalexe_core/locale -D opalexe`"
+    )
+
+
+def test_every_french_message_has_an_english_translation(tmp_path):
+    msgids = extract_msgids(tmp_path / "opalexe.pot")
+    assert "Bienvenue sur Opalexe" in msgids  # templates are read
+    assert "Compte créé." in msgids  # Python is read
+    english = {message.id: message for message in read_catalog(EN_PO) if message.id}
+    untranslated = sorted(
+        msgid for msgid in msgids
+        if msgid not in english or not english[msgid].string or english[msgid].fuzzy
+    )
+    assert untranslated == [], "translate these in opalexe_core/locale/en (see its README.md)"
+
+
+def test_home_page_is_french_by_default(testapp):
+    page = testapp.get("/")
+    assert page.html.html["lang"] == "fr"
+    assert page.html.h1.text == "Bienvenue sur Opalexe"
+
+
+def test_home_page_in_english_on_request(testapp):
+    page = testapp.get("/", params={"_LOCALE_": "en"})
+    assert page.html.html["lang"] == "en"
+    assert page.html.h1.text == "Welcome to Opalexe"
+    assert "Bienvenue" not in page.text
+    assert page.html.find("a", class_="button").text == "Log in"
+
+
+def test_demo_login_page_in_english(testapp):
+    testapp.set_cookie("_LOCALE_", "en")
+    page = testapp.get("/connexion/demo")
+    assert page.html.h1.text == "Demo accounts"
+    headers = [th.get_text(strip=True) for th in page.html.select("table.accounts th")]
+    assert headers == ["Name", "Profile", "Email address", "Action"]
+    row = page.html.find("button", attrs={"data-email": "expert@demo.opalexe.test"}).find_parent("tr")
+    assert row.find_all("td")[1].text == "Court-appointed expert"  # PROFILE_LABELS, a TranslationString
+    assert row.button.get_text(" ", strip=True) == "Log in as Jean MARTIN"
+
+
+def accounts_page_in_english(testapp):
+    demo_login(testapp, "admin")
+    testapp.set_cookie("_LOCALE_", "en")
+    return testapp.get("/comptes")
+
+
+def test_accounts_page_in_english(testapp):
+    page = accounts_page_in_english(testapp)
+    assert page.html.h1.text == "Accounts"
+    assert page.html.h2.text == "Add an account"
+    admin_row = page.html.find("td", string="admin@demo.opalexe.test").find_parent("tr")
+    assert admin_row.find_all("td")[2].get_text(strip=True) == "Platform administrator · administrator"
+    form = page.html.find("form", id="form")
+    labels = [label.get_text(strip=True) for label in form.find_all("label")]
+    assert labels[:4] == ["First name", "Name", "Email address", "Profile"]
+    options = [option.text for option in form.find("select", attrs={"name": "profile"}).find_all("option")]
+    assert options[:3] == ["— Choose —", "Court-appointed expert", "Judge"]
+    assert form.find("button", attrs={"name": "submit"}).get_text(strip=True) == "Create the account"
+
+
+def fill_account_form(page, email):
+    form = page.forms["form"]
+    form["first_name"] = "Zoé"
+    form["last_name"] = "Lambert"
+    form["email"] = email
+    form["profile"] = "avocat"
+    return form
+
+
+def test_account_form_errors_in_english(testapp):
+    page = accounts_page_in_english(testapp)
+    answer = fill_account_form(page, "not-an-address").submit(status=400)
+    assert "Invalid email address." in answer.text
+    answer = fill_account_form(answer, "expert@demo.opalexe.test").submit(status=400)
+    assert "An account already exists with this email address." in answer.text
+
+
+def test_account_created_flash_in_english(testapp):
+    page = accounts_page_in_english(testapp)
+    answer = fill_account_form(page, "zoe.lambert@example.org").submit(status=302).follow()
+    assert answer.html.find("div", class_="flash").text == "Account created."

@@ -1,0 +1,81 @@
+"""The login journey: profile choice, demo login (development only), logout,
+session renewal and CSRF."""
+
+import pytest
+
+from opalexe_core.testing.web import browser_client, close_app, demo_login, file_storage_uri, make_app, test_settings
+
+
+def test_the_login_page_offers_the_installed_providers(testapp):
+    page = testapp.get("/connexion")
+    assert "Quel est votre profil d'utilisateur ?" in page.text
+    assert 'data-provider="demo"' in page.text
+
+
+def test_demo_login_then_logout(testapp):
+    home = demo_login(testapp, "expert")
+    assert "Jean MARTIN" in home.text
+    form = next(f for f in home.forms.values() if f.action.endswith("/deconnexion"))
+    after = form.submit().follow()
+    assert "Bienvenue sur Opalexe" in after.text
+    assert "Jean MARTIN" not in after.text
+
+
+def test_login_renews_the_session_cookie(testapp):
+    testapp.get("/connexion/demo")
+    before = testapp.cookies.get("opalexe_session")
+    demo_login(testapp, "greffier")
+    assert testapp.cookies.get("opalexe_session") not in (None, before)
+
+
+def test_a_post_without_the_csrf_token_is_refused_and_logs_nobody_in(testapp):
+    page = testapp.get("/connexion/demo")
+    account_id = page.forms[0]["account_id"].value
+    response = testapp.post("/connexion/demo", {"account_id": account_id}, expect_errors=True)
+    assert response.status_int == 400
+    assert "Formulaire expiré" in response.text
+    assert "Mes expertises" not in testapp.get("/").text
+
+
+def test_a_forged_csrf_token_is_refused(testapp):
+    page = testapp.get("/connexion/demo")
+    form = page.forms[0]
+    form["csrf_token"] = "forged"
+    response = form.submit(expect_errors=True)
+    assert response.status_int == 400
+
+
+def test_an_unknown_account_id_is_refused(testapp):
+    page = testapp.get("/connexion/demo")
+    form = page.forms[0]
+    form["account_id"] = "doesnotexist"
+    response = form.submit(expect_errors=True)
+    assert response.status_int == 400
+    assert "Compte inconnu" in response.text
+    assert "Mes expertises" not in testapp.get("/").text
+
+
+def test_the_demo_login_does_not_exist_when_disabled(tmp_path):
+    app = make_app(test_settings(file_storage_uri(tmp_path), **{"opalexe.dev_login": "false"}))
+    try:
+        client = browser_client(app)
+        assert 'data-provider="demo"' not in client.get("/connexion").text
+        assert client.get("/connexion/demo", expect_errors=True).status_int == 404
+        token_page = client.get("/connexion")  # any page gives a session, hence a CSRF token
+        assert token_page.status_int == 200
+        assert client.post("/connexion/demo", {"account_id": "x"}, expect_errors=True).status_int in (400, 404)
+        assert "Aucun moyen de connexion" in client.get("/connexion").text
+    finally:
+        close_app(app)
+
+
+def test_session_cookie_is_httponly_and_samesite(testapp):
+    response = testapp.get("/connexion/demo")
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+@pytest.mark.parametrize("path", ["/extensions", "/comptes/"])
+def test_admin_pages_are_refused_to_others(testapp, path):
+    demo_login(testapp, "expert")
+    assert testapp.get(path, expect_errors=True).status_int == 403
