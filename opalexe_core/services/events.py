@@ -12,7 +12,15 @@ import transaction
 log = logging.getLogger(__name__)
 
 
-def after_commit(hook_caller, **kwargs) -> None:
+def current_transaction(obj=None):
+    """The transaction ``obj`` is being changed in: its connection's, or the
+    thread's current one for an object not stored yet."""
+    jar = getattr(obj, "_p_jar", None)
+    return jar.transaction_manager.get() if jar is not None else transaction.get()
+
+
+def after_commit(hook_caller, obj=None, **kwargs) -> None:
+    """Call ``hook_caller(**kwargs)`` once the transaction changing ``obj`` commits."""
     def fire(success):
         if not success:
             return
@@ -21,4 +29,4 @@ def after_commit(hook_caller, **kwargs) -> None:
         except Exception:
             log.exception("after-commit hook %s failed", getattr(hook_caller, "name", hook_caller))
 
-    transaction.get().addAfterCommitHook(fire)
+    current_transaction(obj).addAfterCommitHook(fire)

@@ -83,5 +83,6 @@ def change_status(expertise, new_status: str, *, actor_id: str | None, pm) -> No
     expertise.status_history.append((new_status, actor_id, at))
     after_commit(
         pm.hook.opalexe_expertise_status_changed,
+        obj=expertise,
         event=StatusChange(expertise_id=expertise.id, old=old, new=new_status, actor=actor_id, at=at),
     )

@@ -1,0 +1,52 @@
+"""Browser journeys: Debian's chromium (Playwright) on the live app with the
+demo data. ``page`` and ``live_server`` come from the ``opalexe`` pytest
+plugin (``opalexe_core/testing/fixtures.py``)."""
+
+import pytest
+from playwright.sync_api import expect
+
+from opalexe_core.services.demo import demo_email
+
+
+class Visitor:
+    """A person in front of ``page``, on the site served by ``live_server``."""
+
+    def __init__(self, page, live_server):
+        self.page = page
+        self.url = live_server.url
+
+    def open(self, path="/"):
+        return self.page.goto(self.url + path)
+
+    def heading(self):
+        return self.page.get_by_role("heading", level=1)
+
+    def log_in(self, key):
+        """Through the profile choice and the demo accounts page, as a person
+        would; ends on the dashboard."""
+        self.open("/connexion")
+        self.page.locator("a[data-provider=demo]").click()
+        self.page.locator(f'button[data-email="{demo_email(key)}"]').click()
+        expect(self.heading()).to_have_text("Mes expertises")
+
+    def log_out(self):
+        self.page.get_by_role("button", name="Se déconnecter").click()
+        expect(self.heading()).to_have_text("Bienvenue sur Opalexe")
+
+    def open_case(self, *fragments):
+        """Open the one expertise of the dashboard whose name holds every fragment."""
+        self.open("/")
+        link = self.page.locator("table.expertises tbody a")
+        for fragment in fragments:
+            link = link.filter(has_text=fragment)
+        expect(link).to_have_count(1)
+        link.click()
+        expect(self.heading()).to_contain_text(fragments[0])
+
+    def folder_link(self, title):
+        return self.page.locator("ul.folders").get_by_role("link", name=title, exact=True)
+
+
+@pytest.fixture
+def visitor(page, live_server):
+    return Visitor(page, live_server)

@@ -1,0 +1,74 @@
+"""The platform administrator: the loaded plugins, and adding accounts."""
+
+import pytest
+from playwright.sync_api import expect
+
+NEW_EMAIL = "zoe.lambert@example.org"
+
+
+@pytest.fixture
+def admin(visitor):
+    visitor.log_in("admin")
+    return visitor
+
+
+@pytest.fixture
+def accounts_page(admin, page):
+    page.get_by_role("navigation").get_by_role("link", name="Comptes").click()
+    expect(admin.heading()).to_have_text("Comptes")
+    return page
+
+
+def fill_account_form(page, email):
+    form = page.locator("form#form")
+    form.get_by_label("Prénom", exact=True).fill("Zoé")
+    form.get_by_label("Nom", exact=True).fill("Lambert")
+    form.get_by_label("Adresse électronique", exact=True).fill(email)
+    form.get_by_label("Profil", exact=True).select_option("avocat")
+    form.get_by_role("button", name="Créer le compte").click()
+
+
+def listed(page, email):
+    return page.locator("table.accounts td", has_text=email)
+
+
+@pytest.mark.browser
+def test_extensions_page_lists_plugins_and_their_hooks(admin, page):
+    page.get_by_role("navigation").get_by_role("link", name="Extensions").click()
+    expect(admin.heading()).to_have_text("Extensions chargées")
+    core = page.locator('tr[data-plugin="core-defaults"] ul.hooks')
+    expect(core).to_contain_text("opalexe_case_name_compute")
+    expect(core).to_contain_text("opalexe_folder_tree_define")
+    cncej = page.locator('tr[data-plugin="naming_cncej"] ul.hooks')
+    expect(cncej).to_contain_text("opalexe_case_name_compute")
+    expect(cncej).to_contain_text("opalexe_case_number_normalize")
+
+
+@pytest.mark.browser
+def test_admin_creates_an_account(accounts_page):
+    expect(listed(accounts_page, NEW_EMAIL)).to_have_count(0)
+    fill_account_form(accounts_page, NEW_EMAIL)
+    expect(accounts_page.locator(".flash.success")).to_have_text("Compte créé.")
+    expect(listed(accounts_page, NEW_EMAIL)).to_have_count(1)
+    row = accounts_page.locator("table.accounts tr", has=listed(accounts_page, NEW_EMAIL))
+    expect(row).to_contain_text("Zoé LAMBERT")
+    expect(row).to_contain_text("Avocat")
+
+
+@pytest.mark.browser
+def test_an_email_already_used_is_refused(accounts_page):
+    fill_account_form(accounts_page, NEW_EMAIL)
+    expect(accounts_page.locator(".flash.success")).to_have_text("Compte créé.")
+
+    fill_account_form(accounts_page, NEW_EMAIL)
+    expect(accounts_page.locator("form#form")).to_contain_text(
+        "Un compte existe déjà avec cette adresse électronique."
+    )
+    expect(listed(accounts_page, NEW_EMAIL)).to_have_count(1)
+
+
+@pytest.mark.browser
+def test_an_invalid_email_is_refused(accounts_page):
+    fill_account_form(accounts_page, "zoe.lambert-at-example.org")
+    expect(accounts_page.locator("form#form")).to_contain_text("Adresse électronique invalide.")
+    expect(listed(accounts_page, "zoe.lambert-at-example.org")).to_have_count(0)

@@ -1,0 +1,86 @@
+"""The ``opalexe`` console script on a real FileStorage."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from opalexe_core.testing.web import REPO_ROOT
+
+OPALEXE = str(Path(sys.executable).with_name("opalexe"))
+
+
+@pytest.fixture
+def ini(tmp_path):
+    text = (REPO_ROOT / "development.ini").read_text()
+    path = tmp_path / "site.ini"
+    path.write_text(text.replace("%(here)s/var/", f"{tmp_path}/var/"))
+    return path
+
+
+def run(ini, *args, extra=""):
+    if extra:
+        ini.write_text(ini.read_text().replace("opalexe.plugins.disabled =\n", f"opalexe.plugins.disabled = {extra}\n"))
+    return subprocess.run([OPALEXE, "-c", str(ini), *args], capture_output=True, text=True, timeout=120)
+
+
+def test_init_demo_creates_var_and_is_idempotent(ini, tmp_path):
+    first = run(ini, "init", "--demo")
+    assert first.returncode == 0, first.stderr
+    assert "4 expertise(s) ajoutée(s)" in first.stdout
+    assert (tmp_path / "var" / "Data.fs").exists()
+    second = run(ini, "init", "--demo")
+    assert second.returncode == 0, second.stderr
+    assert "0 expertise(s) ajoutée(s)" in second.stdout
+
+
+def test_plugins_lists_naming_cncej_and_its_hooks(ini):
+    result = run(ini, "plugins")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("naming_cncej"))
+    assert "opalexe-naming-cncej" in lines[start]
+    assert lines[start + 1:start + 3] == ["    opalexe_case_name_compute", "    opalexe_case_number_normalize"]
+
+
+def test_plugins_shows_a_disabled_plugin(ini):
+    result = run(ini, "plugins", extra="naming_cncej")
+    assert "naming_cncej  [désactivée par opalexe.plugins.disabled]" in result.stdout
+
+
+def test_evolve_refuses_an_empty_database_and_reports_when_up_to_date(ini):
+    refused = run(ini, "evolve")
+    assert refused.returncode == 2
+    assert "opalexe init" in refused.stderr
+    assert run(ini, "init").returncode == 0
+    result = run(ini, "evolve", "--dry-run")
+    assert result.returncode == 0 and "étapes en attente : aucune" in result.stdout
+
+
+def test_a_missing_config_file_is_a_clear_error(tmp_path):
+    result = subprocess.run([OPALEXE, "-c", str(tmp_path / "nope.ini"), "plugins"], capture_output=True, text=True)
+    assert result.returncode == 2
+    assert "fichier de configuration introuvable" in result.stderr
+
+
+def test_demo_data_is_refused_in_production(tmp_path):
+    ini = tmp_path / "prod.ini"
+    ini.write_text((REPO_ROOT / "production.ini").read_text().replace(
+        "zodbconn.uri = zconfig://%(here)s/etc/relstorage.conf#main",
+        f"zodbconn.uri = file://{tmp_path}/var/Data.fs").replace("opalexe.session_secret =",
+                                                                 "opalexe.session_secret = " + "s" * 40))
+    result = subprocess.run([OPALEXE, "-c", str(ini), "init", "--demo"], capture_output=True, text=True,
+                            env={"PATH": "/usr/bin:/bin"})
+    assert result.returncode == 2
+    assert "refusées en production" in result.stderr
+    assert not (tmp_path / "var" / "Data.fs").exists()
+
+
+def test_the_server_refuses_an_uninitialised_database(tmp_path):
+    from opalexe_core import main
+    from opalexe_core.app import DatabaseNotReady
+    from opalexe_core.testing.web import file_storage_uri, test_settings
+
+    with pytest.raises(DatabaseNotReady, match="opalexe init"):
+        main({}, **test_settings(file_storage_uri(tmp_path)))

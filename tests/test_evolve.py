@@ -1,0 +1,71 @@
+"""Evolve steps run in order, once, each in its own transaction."""
+
+import pytest
+import transaction
+from ZODB import DB
+from ZODB.MappingStorage import MappingStorage
+
+from opalexe_core.evolve import SCHEMA_VERSION, EvolveContext, EvolveError, pending_steps, run_evolve
+from opalexe_core.plugins import make_plugin_manager
+from opalexe_core.resources.root import Root
+from opalexe_core.services.bootstrap import ensure_root
+
+
+@pytest.fixture
+def conn():
+    db = DB(MappingStorage())
+    manager = transaction.TransactionManager()
+    connection = db.open(transaction_manager=manager)
+    yield connection, manager
+    manager.abort()
+    connection.close()
+    db.close()
+
+
+def test_a_new_root_is_brought_to_the_code_s_schema(conn):
+    connection, manager = conn
+    root, steps = ensure_root(connection.root(), make_plugin_manager(), txn=manager)
+    assert steps == list(range(1, SCHEMA_VERSION + 1))
+    assert root.schema_version == SCHEMA_VERSION
+    assert root["expertises"] is root.expertises and root["comptes"] is root.accounts
+    assert root.jurisdictions["tj-angers"].expertise_email == "expertises.tj-angers@justice.fr"
+    assert len(root.jurisdictions.of_kind("CA")) == 36 and len(root.jurisdictions.of_kind("CAA")) == 9
+
+
+def test_running_evolve_again_changes_nothing(conn):
+    connection, manager = conn
+    root, _ = ensure_root(connection.root(), make_plugin_manager(), txn=manager)
+    accounts = root.accounts
+    assert run_evolve(root, EvolveContext(pm=None), txn=manager) == []
+    assert root.accounts is accounts
+
+
+def test_later_steps_run_in_order_and_a_failing_step_stops_at_the_last_good_one(conn):
+    connection, manager = conn
+    connection.root()["opalexe"] = root = Root()
+    manager.commit()
+    ran = []
+
+    def step(number, fail=False):
+        def evolve(root, context):
+            ran.append(number)
+            root.marks = getattr(root, "marks", ()) + (number,)
+            if fail:
+                raise RuntimeError(f"step {number} failed")
+
+        return evolve
+
+    steps = ((1, step(1)), (2, step(2)), (3, step(3, fail=True)), (4, step(4)))
+    with pytest.raises(RuntimeError, match="step 3"):
+        run_evolve(root, EvolveContext(pm=None), steps=steps, txn=manager)
+    assert ran == [1, 2, 3]
+    assert root.schema_version == 2 and root.marks == (1, 2)  # step 3's change was rolled back
+    assert [number for number, _ in pending_steps(root, steps)] == [3, 4]
+
+
+def test_steps_must_be_unique_and_ascending(conn):
+    connection, manager = conn
+    root = Root()
+    with pytest.raises(EvolveError):
+        run_evolve(root, EvolveContext(pm=None), steps=((2, lambda r, c: None), (1, lambda r, c: None)),
+                   txn=manager)

@@ -1,0 +1,49 @@
+"""Settings are checked once at start-up; production refuses unsafe ones."""
+
+import pytest
+from pyramid.paster import get_appsettings
+
+from opalexe_core.settings import Settings, SettingsError
+from opalexe_core.testing.web import REPO_ROOT
+
+
+def test_development_ini_enables_the_demo_login_on_file_storage():
+    raw = get_appsettings(str(REPO_ROOT / "development.ini"))
+    settings = Settings.from_ini(raw)
+    assert settings.dev_login and settings.environment == "development"
+    assert raw["zodbconn.uri"].startswith(f"file://{REPO_ROOT}/var/Data.fs")
+
+
+def test_production_ini_disables_the_demo_login_and_uses_relstorage(monkeypatch):
+    monkeypatch.setenv("OPALEXE_SESSION_SECRET", "s" * 40)
+    raw = get_appsettings(str(REPO_ROOT / "production.ini"), options={"http_port": "6544"})
+    settings = Settings.from_ini(raw)
+    assert settings.environment == "production"
+    assert settings.dev_login is False
+    assert settings.secure_cookies is True
+    assert settings.session_secret == "s" * 40
+    assert raw["zodbconn.uri"] == f"zconfig://{REPO_ROOT}/etc/relstorage.conf#main"
+
+
+def test_production_refuses_the_demo_login():
+    with pytest.raises(SettingsError, match="dev_login"):
+        Settings.from_ini({"opalexe.environment": "production", "opalexe.dev_login": "true",
+                           "opalexe.session_secret": "s" * 40})
+
+
+def test_production_refuses_a_short_or_missing_session_secret(monkeypatch):
+    monkeypatch.delenv("OPALEXE_SESSION_SECRET", raising=False)
+    with pytest.raises(SettingsError, match="session_secret"):
+        Settings.from_ini({"opalexe.environment": "production"})
+
+
+def test_an_unknown_environment_is_refused():
+    with pytest.raises(SettingsError, match="environment"):
+        Settings.from_ini({"opalexe.environment": "staging"})
+
+
+def test_disabled_plugins_and_trusted_proxies_are_lists():
+    settings = Settings.from_ini({"opalexe.plugins.disabled": "naming_cncej\n other", "opalexe.trusted_proxies":
+                                  "127.0.0.1 ::1"})
+    assert settings.plugins_disabled == ("naming_cncej", "other")
+    assert settings.trusted_proxies == ("127.0.0.1", "::1")
