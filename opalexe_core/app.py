@@ -23,7 +23,9 @@ class DatabaseNotReady(RuntimeError):
     """The database is empty or behind the code's schema version."""
 
 
-def make_app(raw_settings: dict):
+def make_app(raw_settings: dict, pm=None):
+    """The WSGI app; ``pm`` replaces the plugin manager built from the entry
+    points (for embedding Opalexe, or registering a plugin object in tests)."""
     settings = Settings.from_ini(raw_settings)
     raw = dict(raw_settings)
     raw.setdefault("tm.manager_hook", "pyramid_tm.explicit_manager")
@@ -33,7 +35,7 @@ def make_app(raw_settings: dict):
 
     config = Configurator(settings=raw, root_factory=root_factory)
     config.registry.opalexe = settings
-    pm = make_plugin_manager(settings.plugins_disabled)
+    pm = pm or make_plugin_manager(settings.plugins_disabled)
     config.registry.opalexe_pm = pm
     config.registry.opalexe_rights = build_rights_matrix(pm)
 
