@@ -12,6 +12,7 @@ import re
 
 from . import rights
 from .contract import AuthProvider, FolderSpec, JurisdictionSpec
+from .i18n import _
 from .markers import hookimpl
 
 DEV_PROVIDER_ID = "demo"
@@ -59,10 +60,10 @@ def opalexe_auth_providers_collect(settings):
     return [
         AuthProvider(
             id=DEV_PROVIDER_ID,
-            label="Compte de démonstration (développement)",
+            label=_("Compte de démonstration (développement)"),
             journey="form",
             login_route="login_demo",
-            description="Se connecter sans carte en tant que l'un des comptes de démonstration.",
+            description=_("Se connecter sans carte en tant que l'un des comptes de démonstration."),
             order=1000,
         )
     ]

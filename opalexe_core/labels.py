@@ -32,6 +32,21 @@ STATUS_LABELS = {
     "archivee": _("Archivée"),
 }
 
+#: Kinds of court in the jurisdictions directory.
+KIND_LABELS = {
+    "TJ": _("Tribunal judiciaire"),
+    "TC": _("Tribunal de commerce"),
+    "CA": _("Cour d'appel"),
+    "TA": _("Tribunal administratif"),
+    "CAA": _("Cour administrative d'appel"),
+}
+
+PARTY_SIDE_LABELS = {
+    "demandeur": _("demandeur"),
+    "defendeur": _("défendeur"),
+    "intervenant": _("intervenant"),
+}
+
 RIGHT_LABELS = {
     "none": _("Aucun accès"),
     "read": _("Lecture"),

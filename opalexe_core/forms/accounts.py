@@ -26,7 +26,7 @@ def _known_profile(node, value):
 
 class AccountSchema(CSRFSchema):
     first_name = colander.SchemaNode(colander.String(), title=_("Prénom"), validator=colander.Length(1, 100))
-    last_name = colander.SchemaNode(colander.String(), title=_("Nom"), validator=colander.Length(1, 100))
+    last_name = colander.SchemaNode(colander.String(), title=_("Nom de famille"), validator=colander.Length(1, 100))
     email = colander.SchemaNode(colander.String(), title=_("Adresse électronique"), validator=_unique_email)
     profile = colander.SchemaNode(
         colander.String(),

@@ -6,15 +6,8 @@ from persistent import Persistent
 from pyramid.authorization import Allow, Authenticated
 
 from ..contract import JurisdictionSpec
+from ..labels import KIND_LABELS
 from .container import Container
-
-KIND_LABELS = {
-    "TJ": "Tribunal judiciaire",
-    "TC": "Tribunal de commerce",
-    "CA": "Cour d'appel",
-    "TA": "Tribunal administratif",
-    "CAA": "Cour administrative d'appel",
-}
 
 
 class Jurisdiction(Persistent):

@@ -20,9 +20,12 @@ POLL_TIMEOUT = 0.5  # seconds; stop() pulls the trigger, so this is only a fallb
 class LiveServer:
     """A waitress server on 127.0.0.1 and a port chosen by the OS."""
 
-    def __init__(self, app, threads: int = 4):
+    def __init__(self, app, threads: int = 4, **adjustments):
+        """``adjustments`` are passed to waitress (e.g.
+        ``clear_untrusted_proxy_headers=False`` to see what a proxy sent)."""
         self.app = app
         self.threads = threads
+        self.adjustments = adjustments
         self.server = None
         self._thread: threading.Thread | None = None
         self._stopping = threading.Event()
@@ -43,7 +46,7 @@ class LiveServer:
             self._stopping.clear()
             # The socket is bound and listening once create_server returns.
             self.server = waitress.create_server(
-                self.app, host=LOOPBACK, port=0, threads=self.threads
+                self.app, host=LOOPBACK, port=0, threads=self.threads, **self.adjustments
             )
             self._thread = threading.Thread(
                 target=self._serve, name=f"LiveServer:{self.port}", daemon=True

@@ -34,6 +34,6 @@ def accounts(context, request):
         context.add_account(
             Account(data["first_name"], data["last_name"], data["email"], data["profile"], data["is_admin"])
         )
-        request.session.flash(_("Compte créé."), "success")
+        request.session.flash(request.localizer.translate(_("Compte créé.")), "success")
         return HTTPFound(request.resource_url(context))
     return _page(context, form.render())

@@ -3,7 +3,7 @@
 from pyramid.httpexceptions import HTTPFound
 from pyramid.view import view_config
 
-from ..labels import ROLE_LABELS, STATUS_LABELS
+from ..labels import PARTY_SIDE_LABELS, ROLE_LABELS, STATUS_LABELS
 from ..resources.expertise import Expertise, Expertises, Folder
 from ..security import find_expertise
 
@@ -49,7 +49,7 @@ def expertise(context, request):
         "expertise": context,
         "status": STATUS_LABELS[context.status],
         "jurisdiction": jurisdiction,
-        "parties": list(context.parties),
+        "parties": [{"name": p.name, "side": PARTY_SIDE_LABELS[p.side]} for p in context.parties],
         "paper_parties": [p for p in context.parties if p.served_on_paper],
         "participants": participants,
         "folders": visible_folders(request, context.folders),

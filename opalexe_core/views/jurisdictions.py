@@ -2,7 +2,8 @@
 
 from pyramid.view import view_config
 
-from ..resources.jurisdictions import KIND_LABELS, Jurisdictions
+from ..labels import KIND_LABELS
+from ..resources.jurisdictions import Jurisdictions
 
 
 @view_config(context=Jurisdictions, renderer="opalexe_core:templates/jurisdictions.pt", permission="view")

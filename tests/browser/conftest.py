@@ -50,3 +50,10 @@ class Visitor:
 @pytest.fixture
 def visitor(page, live_server):
     return Visitor(page, live_server)
+
+
+@pytest.fixture
+def tilleuls():
+    """What the dashboard shows of the demo case at the TJ Angers, as the
+    naming_cncej plugin names it: a party, the RG and the EXP numbers."""
+    return ("SDC Les Tilleuls", "RG18-1", "EXP18-1")

@@ -22,7 +22,7 @@ def accounts_page(admin, page):
 def fill_account_form(page, email):
     form = page.locator("form#form")
     form.get_by_label("Prénom", exact=True).fill("Zoé")
-    form.get_by_label("Nom", exact=True).fill("Lambert")
+    form.get_by_label("Nom de famille", exact=True).fill("Lambert")
     form.get_by_label("Adresse électronique", exact=True).fill(email)
     form.get_by_label("Profil", exact=True).select_option("avocat")
     form.get_by_role("button", name="Créer le compte").click()
@@ -50,7 +50,7 @@ def test_admin_creates_an_account(accounts_page):
     fill_account_form(accounts_page, NEW_EMAIL)
     expect(accounts_page.locator(".flash.success")).to_have_text("Compte créé.")
     expect(listed(accounts_page, NEW_EMAIL)).to_have_count(1)
-    row = accounts_page.locator("table.accounts tr", has=listed(accounts_page, NEW_EMAIL))
+    row = accounts_page.locator("table.accounts tr").filter(has_text=NEW_EMAIL)
     expect(row).to_contain_text("Zoé LAMBERT")
     expect(row).to_contain_text("Avocat")
 
@@ -61,9 +61,7 @@ def test_an_email_already_used_is_refused(accounts_page):
     expect(accounts_page.locator(".flash.success")).to_have_text("Compte créé.")
 
     fill_account_form(accounts_page, NEW_EMAIL)
-    expect(accounts_page.locator("form#form")).to_contain_text(
-        "Un compte existe déjà avec cette adresse électronique."
-    )
+    expect(accounts_page.locator("form#form")).to_contain_text("Un compte existe déjà avec cette adresse électronique.")
     expect(listed(accounts_page, NEW_EMAIL)).to_have_count(1)
 
 
