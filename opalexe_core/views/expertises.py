@@ -3,6 +3,7 @@
 from pyramid.httpexceptions import HTTPFound
 from pyramid.view import view_config
 
+from ..contract import Role
 from ..labels import PARTY_SIDE_LABELS, ROLE_LABELS, STATUS_LABELS
 from ..resources.expertise import Expertise, Expertises, Folder
 from ..security import find_expertise
@@ -34,7 +35,8 @@ def expertise(context, request):
     accounts = request.root.accounts
     jurisdiction = request.root.jurisdictions.get(context.jurisdiction_code)
     participants = []
-    for participant in context.participants.values():
+    order = list(Role)
+    for participant in sorted(context.participants.values(), key=lambda p: order.index(p.role)):
         account = accounts.get(participant.account_id)
         party = context.party(participant.party_id) if participant.party_id else None
         participants.append(
