@@ -8,7 +8,6 @@ import transaction
 from pyramid.config import Configurator
 from pyramid.session import SignedCookieSessionFactory
 
-from .i18n import DOMAIN
 from .plugins import make_plugin_manager
 from .resources.root import RootMissing, get_root, root_factory
 from .rights import build_rights_matrix
@@ -88,4 +87,4 @@ def check_database(registry) -> None:
     finally:
         connection.transaction_manager.abort()
         connection.close()
-    log.info("opalexe: database at schema %s, translation domain %s", SCHEMA_VERSION, DOMAIN)
+    log.info("opalexe: database at schema %s", SCHEMA_VERSION)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from pyramid.authorization import ACLHelper, Authenticated, Everyone
 from pyramid.location import lineage
-from pyramid.security import Allowed
 
 from .contract import PARTY_ROLES
 from .resources.accounts import ADMIN_PRINCIPAL
@@ -77,6 +76,3 @@ class SecurityPolicy:
         request.session.invalidate()
         return []
 
-
-def allowed(result) -> bool:
-    return isinstance(result, Allowed) or bool(result)

@@ -3,8 +3,6 @@
 import colander
 import deform
 
-from ..i18n import _
-
 
 @colander.deferred
 def _csrf_default(node, kw):
@@ -22,5 +20,3 @@ def make_form(schema_class, request, button_label, **kw) -> deform.Form:
     schema = schema_class().bind(request=request, **kw)
     return deform.Form(schema, buttons=(deform.Button("submit", button_label),), formid="form")
 
-
-SAVE = _("Enregistrer")
