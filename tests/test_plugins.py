@@ -104,3 +104,23 @@ def test_uninstalling_naming_cncej_falls_back_to_the_default_name(tmp_path):
                             cwd=tmp_path, timeout=60)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "Dupont c/ SARL Bâti Ouest – TJ Angers – RG 18/00001"
+
+
+def test_with_naming_cncej_disabled_in_the_ini_the_platform_runs_on_default_names(tmp_path):
+    from opalexe_core.app import make_app
+    from opalexe_core.testing.web import browser_client, close_app, demo_login, file_storage_uri, init_platform
+    from opalexe_core.testing.web import test_settings as settings_for
+
+    settings = settings_for(file_storage_uri(tmp_path), **{"opalexe.plugins.disabled": "naming_cncej"})
+    init_platform(settings["zodbconn.uri"], disabled=("naming_cncej",))
+    app = make_app(settings)
+    try:
+        client = browser_client(app)
+        home = demo_login(client, "expert")
+        default_name = "Dupont c/ Syndicat des copropriétaires de la résidence Les Tilleuls – TJ Angers – RG 18/00001"
+        assert default_name in home.text
+        assert "RG18-1" not in home.text
+        demo_login(client, "admin")
+        assert "désactivée" in client.get("/extensions").text
+    finally:
+        close_app(app)
