@@ -27,8 +27,7 @@ def login(context, request):
     return {"providers": providers}
 
 
-@view_config(route_name="login_demo", renderer="opalexe_core:templates/login_demo.pt", request_method="GET")
-@view_config(route_name="login_demo", renderer="opalexe_core:templates/login_demo.pt", request_method="POST")
+@view_config(route_name="login_demo", renderer="opalexe_core:templates/login_demo.pt", request_method=("GET", "POST"))
 def login_demo(request):
     """Log in as any account without a credential: refused unless
     ``opalexe.dev_login`` is on (it cannot be in production)."""
