@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 
-import transaction
 from pyramid.config import Configurator
 from pyramid.session import SignedCookieSessionFactory
 
@@ -13,7 +12,7 @@ from .resources.root import RootMissing, get_root, root_factory
 from .rights import build_rights_matrix
 from .security import SecurityPolicy
 from .settings import Settings
-from .storage import ensure_file_storage_dir
+from .storage import ensure_file_storage_dir, opened
 
 log = logging.getLogger(__name__)
 
@@ -73,18 +72,13 @@ def check_database(registry) -> None:
     """Refuse to serve a database that was not initialised or evolved."""
     from .evolve import SCHEMA_VERSION
 
-    db = registry._zodb_databases[""]
-    connection = db.open(transaction_manager=transaction.TransactionManager())
-    try:
-        root = get_root(connection.root())
-        if root.schema_version < SCHEMA_VERSION:
-            raise DatabaseNotReady(
-                f"database schema {root.schema_version} is older than the code's {SCHEMA_VERSION}: "
-                "run `opalexe evolve` first"
-            )
-    except RootMissing:
-        raise DatabaseNotReady("the database holds no Opalexe platform: run `opalexe init` first") from None
-    finally:
-        connection.transaction_manager.abort()
-        connection.close()
+    with opened(registry._zodb_databases[""]) as (zodb_root, _):
+        try:
+            version = get_root(zodb_root).schema_version
+        except RootMissing:
+            raise DatabaseNotReady("the database holds no Opalexe platform: run `opalexe init` first") from None
+    if version < SCHEMA_VERSION:
+        raise DatabaseNotReady(
+            f"database schema {version} is older than the code's {SCHEMA_VERSION}: run `opalexe evolve` first"
+        )
     log.info("opalexe: database at schema %s", SCHEMA_VERSION)

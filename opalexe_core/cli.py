@@ -4,19 +4,17 @@ from __future__ import annotations
 
 import argparse
 import code
-import contextlib
 import logging
 import os
 import sys
 
-import transaction
 from pyramid.paster import get_appsettings, setup_logging
 
 from .evolve import SCHEMA_VERSION, EvolveContext, pending_steps, run_evolve
 from .plugins import describe_plugins, make_plugin_manager
 from .resources.root import RootMissing, get_root
 from .settings import Settings
-from .storage import initialize, open_db
+from .storage import initialize, open_db, opened
 
 log = logging.getLogger("opalexe")
 
@@ -36,16 +34,6 @@ class Environment:
             self._db = open_db(self.raw["zodbconn.uri"])
         return self._db
 
-    @contextlib.contextmanager
-    def zodb_root(self):
-        manager = transaction.TransactionManager()
-        connection = self.db.open(transaction_manager=manager)
-        try:
-            yield connection.root(), manager
-        finally:
-            manager.abort()
-            connection.close()
-
     def close(self):
         if self._db is not None:
             self._db.close()
@@ -63,7 +51,7 @@ def cmd_init(env: Environment, args) -> int:
 
 
 def cmd_evolve(env: Environment, args) -> int:
-    with env.zodb_root() as (zodb_root, manager):
+    with opened(env.db) as (zodb_root, manager):
         try:
             root = get_root(zodb_root)
         except RootMissing as error:
@@ -91,7 +79,7 @@ def cmd_plugins(env: Environment, args) -> int:
 
 
 def cmd_shell(env: Environment, args) -> int:
-    with env.zodb_root() as (zodb_root, manager):
+    with opened(env.db) as (zodb_root, manager):
         namespace = {"zodb_root": zodb_root, "root": zodb_root.get("opalexe"), "pm": env.pm,
                      "transaction": manager, "settings": env.settings}
         banner = ("Opalexe shell: root, pm, settings, transaction (call transaction.commit() to save).")

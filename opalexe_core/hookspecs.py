@@ -23,8 +23,9 @@ def opalexe_config_include(config, settings):
     templates and translation directories.
 
     Called once by the app factory, after the core's own configuration and
-    before the WSGI app is made. Use ``config.add_route``, ``config.add_view``/``config.scan`` on your own
-    package, ``config.add_static_view('plugin-name-static', 'pkg:static')``,
+    before the WSGI app is made. Use ``config.add_route``,
+    ``config.add_view``/``config.scan`` on your own package,
+    ``config.add_static_view('plugin-name-static', 'pkg:static')``,
     ``config.add_translation_dirs('pkg:locale')`` and
     ``config.override_asset`` for templates. Page templates may fill the
     core layout: ``metal:use-macro="load: opalexe_core:templates/layout.pt"``.

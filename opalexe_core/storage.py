@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 
 import transaction
@@ -26,18 +27,26 @@ def open_db(uri: str) -> ZODB.DB:
     return ZODB.DB(factory(), **dbkw)
 
 
-def initialize(db, pm, demo: bool = False) -> dict:
-    """Create or evolve the platform; add demo data if asked. Idempotent."""
+@contextlib.contextmanager
+def opened(db):
+    """A connection with a transaction manager of its own; yields the ZODB
+    root mapping and that manager. What was not committed is aborted."""
     manager = transaction.TransactionManager()
     connection = db.open(transaction_manager=manager)
     try:
-        root, steps = ensure_root(connection.root(), pm, txn=manager)
+        yield connection.root(), manager
+    finally:
+        manager.abort()
+        connection.close()
+
+
+def initialize(db, pm, demo: bool = False) -> dict:
+    """Create or evolve the platform; add demo data if asked. Idempotent."""
+    with opened(db) as (zodb_root, manager):
+        root, steps = ensure_root(zodb_root, pm, txn=manager)
         added = 0
         if demo:
             added = populate_demo(root, pm)
             manager.get().note("opalexe init --demo")
             manager.commit()
         return {"schema_version": root.schema_version, "steps": steps, "demo_cases": added}
-    finally:
-        manager.abort()
-        connection.close()

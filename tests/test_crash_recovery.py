@@ -24,10 +24,8 @@ from dataclasses import dataclass, field
 from http.cookiejar import CookieJar
 from pathlib import Path
 
-import transaction
-
 from opalexe_core.services.demo import demo_email
-from opalexe_core.storage import open_db
+from opalexe_core.storage import open_db, opened
 from opalexe_core.testing import web  # not `import test_settings`: pytest would collect it
 from opalexe_core.testing.ports import LOOPBACK, free_port
 
@@ -323,19 +321,16 @@ class Directory:
 
 def read_directory(uri: str, emails: list) -> Directory:
     db = open_db(uri)  # FileStorage rebuilds a stale index by itself
-    manager = transaction.TransactionManager()
-    connection = db.open(transaction_manager=manager)
     try:
-        accounts = connection.root()["opalexe"].accounts
-        return Directory(
-            present={account.email: account_id for account_id, account in accounts.items()},
-            by_email=dict(accounts.by_email.items()),
-            length=len(accounts),
-            not_found=[email for email in emails if accounts.find_by_email(email) is None],
-        )
+        with opened(db) as (zodb_root, _):
+            accounts = zodb_root["opalexe"].accounts
+            return Directory(
+                present={account.email: account_id for account_id, account in accounts.items()},
+                by_email=dict(accounts.by_email.items()),
+                length=len(accounts),
+                not_found=[email for email in emails if accounts.find_by_email(email) is None],
+            )
     finally:
-        manager.abort()
-        connection.close()
         db.close()
 
 

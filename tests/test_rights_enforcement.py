@@ -9,8 +9,8 @@ The expectations below are written out by hand from the courts' conventions
 import re
 
 import pytest
-import transaction
 
+from opalexe_core.storage import opened
 from opalexe_core.testing.web import browser_client, demo_login
 
 EVERYONE = {"expert", "coexpert", "sapiteur", "magistrat", "greffier", "avocat1", "avocat2", "intervenant",
@@ -106,23 +106,20 @@ def test_a_guessed_case_or_folder_url_finds_nothing(clients):
 
 
 def test_a_deactivated_participant_loses_the_case_but_keeps_its_history(module_app, clients, case_url):
-    db = module_app.registry._zodb_databases[""]
-    manager = transaction.TransactionManager()
-    connection = db.open(transaction_manager=manager)
-    try:
-        root = connection.root()["opalexe"]
+    with opened(module_app.registry._zodb_databases[""]) as (zodb_root, manager):
+        root = zodb_root["opalexe"]
         case = root.expertises[case_url.strip("/").split("/")[1]]
         mediateur = root.accounts.find_by_email("mediateur@demo.opalexe.test")
         case.participants[mediateur.id].active = False
         manager.commit()
-        client = browser_client(module_app)
-        demo_login(client, "mediateur")
-        assert client.get(case_url, expect_errors=True).status_int == 403
-        assert client.get(f"{case_url}dossiers/01-expert-greffe-parties/", expect_errors=True).status_int == 403
-        assert mediateur.id in case.participants  # its past part in the case stays on record
-        expert_view = clients("expert").get(case_url)
-        assert "(inactif)" in expert_view.text
-    finally:
-        case.participants[mediateur.id].active = True
-        manager.commit()
-        connection.close()
+        try:
+            client = browser_client(module_app)
+            demo_login(client, "mediateur")
+            assert client.get(case_url, expect_errors=True).status_int == 403
+            assert client.get(f"{case_url}dossiers/01-expert-greffe-parties/", expect_errors=True).status_int == 403
+            assert mediateur.id in case.participants  # its past part in the case stays on record
+            expert_view = clients("expert").get(case_url)
+            assert "(inactif)" in expert_view.text
+        finally:
+            case.participants[mediateur.id].active = True
+            manager.commit()

@@ -4,13 +4,13 @@ import contextlib
 from datetime import date
 
 import pytest
-import transaction
 
 from opalexe_core.contract import NamingError, Role
 from opalexe_core.plugins import make_plugin_manager
 from opalexe_core.resources import Account, Container
 from opalexe_core.services.expertises import ExpertiseError, add_participant, change_status, create_expertise
 from opalexe_core.storage import initialize, open_db
+from opalexe_core.storage import opened as storage_opened
 
 
 @pytest.fixture
@@ -23,13 +23,9 @@ def db(storage):
 
 @contextlib.contextmanager
 def opened(db):
-    """A connection of its own; what was not committed is aborted at the end."""
-    manager = transaction.TransactionManager()
-    connection = db.open(transaction_manager=manager)
-    try:
-        yield manager, connection.root()["opalexe"]
-    finally:
-        manager.abort()
+    """A connection of its own on the Opalexe root; uncommitted work is aborted."""
+    with storage_opened(db) as (zodb_root, manager):
+        yield manager, zodb_root["opalexe"]
 
 
 def _new_case(root, pm, expert, **overrides):
