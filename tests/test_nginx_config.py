@@ -3,255 +3,25 @@ front of the application it hands over the client certificate and the
 forwarded headers, never the ones a client forges.
 
 The very file is used: its paths, ports and upstream servers are rewritten to
-throwaway ones (a CA, certificates and folders in tmp_path, free ports, a tiny
-echo application served by ``LiveServer``), then Debian's nginx checks it with
-``nginx -t`` and serves it.
+throwaway ones by ``opalexe_core.testing.nginx`` (a CA, certificates and
+folders in temp dirs, free ports; here a tiny echo application served by
+``LiveServer``), then Debian's nginx checks it with ``nginx -t`` and serves it.
 """
 
 from __future__ import annotations
 
-import datetime
 import http.client
-import ipaddress
 import json
-import os
-import re
-import shutil
-import signal
-import socket
-import ssl
-import subprocess
-import time
 import urllib.parse
-from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from opalexe_core.testing.errors import MissingBinaryError
 from opalexe_core.testing.liveserver import LiveServer
-from opalexe_core.testing.ports import LOOPBACK, free_port
-from opalexe_core.testing.web import REPO_ROOT
+from opalexe_core.testing.nginx import https_get, request
+from opalexe_core.testing.ports import LOOPBACK
 
-SITE_CONF = REPO_ROOT / "etc" / "nginx" / "opalexe.conf"
-MIME_TYPES = Path("/etc/nginx/mime.types")
-START_SECONDS = 10
-PORT_ATTEMPTS = 3
 FORGED = "-----BEGIN%20CERTIFICATE-----%0Aforged%0A-----END%20CERTIFICATE-----%0A"
-
-
-# -- throwaway certificates -------------------------------------------------------
-
-
-@dataclass
-class Identity:
-    cert: x509.Certificate
-    key: ec.EllipticCurvePrivateKey
-
-    def write(self, cert_path: Path, key_path: Path | None = None) -> None:
-        cert_path.write_bytes(self.cert.public_bytes(serialization.Encoding.PEM))
-        if key_path is not None:
-            key_path.write_bytes(
-                self.key.private_bytes(
-                    serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-                )
-            )
-
-
-def _certificate(subject: str, key, issuer: Identity | None, extensions: list) -> x509.Certificate:
-    now = datetime.datetime.now(datetime.UTC)
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, subject)])
-    builder = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(issuer.cert.subject if issuer else name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(minutes=5))
-        .not_valid_after(now + datetime.timedelta(days=1))
-    )
-    for extension, critical in extensions:
-        builder = builder.add_extension(extension, critical=critical)
-    return builder.sign(issuer.key if issuer else key, hashes.SHA256())
-
-
-def make_ca(name: str) -> Identity:
-    key = ec.generate_private_key(ec.SECP256R1())
-    return Identity(_certificate(name, key, None, [(x509.BasicConstraints(ca=True, path_length=None), True)]), key)
-
-
-def issue(ca: Identity, name: str, *, server: bool) -> Identity:
-    key = ec.generate_private_key(ec.SECP256R1())
-    usage = ExtendedKeyUsageOID.SERVER_AUTH if server else ExtendedKeyUsageOID.CLIENT_AUTH
-    extensions = [(x509.BasicConstraints(ca=False, path_length=None), True), (x509.ExtendedKeyUsage([usage]), False)]
-    if server:
-        names = [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address(LOOPBACK))]
-        extensions.append((x509.SubjectAlternativeName(names), False))
-    return Identity(_certificate(name, key, ca, extensions), key)
-
-
-@dataclass
-class Certificates:
-    """The site's certificate (in the folder the config reads) and a card."""
-
-    tls_dir: Path
-    server_ca: Path
-    card: Identity
-    card_cert: Path
-    card_key: Path
-
-
-def make_certificates(directory: Path) -> Certificates:
-    tls_dir = directory / "tls"
-    tls_dir.mkdir()
-    site_ca = make_ca("Throwaway site CA")
-    site_ca.write(directory / "site-ca.pem")
-    issue(site_ca, "localhost", server=True).write(tls_dir / "fullchain.pem", tls_dir / "privkey.pem")
-    # The card comes from another CA, unknown to nginx, as a provider's would.
-    card = issue(make_ca("Throwaway card provider CA"), "Jean MARTIN", server=False)
-    card.write(directory / "card.pem", directory / "card.key")
-    return Certificates(tls_dir, directory / "site-ca.pem", card, directory / "card.pem", directory / "card.key")
-
-
-# -- the configuration, rewritten for the test --------------------------------------
-
-
-def _replace(text: str, pattern: str, replacement, expected: int) -> str:
-    """re.sub that fails loudly when the shipped file no longer matches."""
-    text, count = re.subn(pattern, replacement, text, flags=re.MULTILINE)
-    assert count == expected, f"{SITE_CONF.name}: expected {expected} match(es) of {pattern!r}, found {count}"
-    return text
-
-
-def render_site(*, tls_dir: Path, srv_dir: Path, log_dir: Path, https_port: int, http_port: int, upstream: int) -> str:
-    """etc/nginx/opalexe.conf with its real paths and ports swapped for throwaway ones."""
-    text = re.sub(r"^\s*#.*\n", "", SITE_CONF.read_text(), flags=re.MULTILINE)  # count directives only
-    text = _replace(text, r"/etc/opalexe/tls/", f"{tls_dir}/", 2)
-    text = _replace(text, r"/srv/opalexe/", f"{srv_dir}/", 2)
-    text = _replace(text, r"/var/log/nginx/", f"{log_dir}/", 4)
-    text = _replace(text, r"^\s*listen \[::\]:\d+.*;\n", "", 2)  # IPv6 may be absent here
-    text = _replace(text, r"listen 443 ", f"listen {LOOPBACK}:{https_port} ", 1)
-    text = _replace(text, r"listen 80;", f"listen {LOOPBACK}:{http_port};", 1)
-    servers = iter([f"server {LOOPBACK}:{upstream};"])
-    return _replace(text, r"server 127\.0\.0\.1:\d+;", lambda _match: next(servers, "# (one process in the test)"), 4)
-
-
-def render_main(prefix: Path, site: Path) -> str:
-    """A minimal nginx.conf that keeps everything in ``prefix``."""
-    temp = prefix / "temp"
-    # Workers run as `nobody` when the master is root; tmp_path is private to root.
-    user = "user root;\n" if os.geteuid() == 0 else ""
-    return f"""{user}worker_processes 1;
-pid {prefix}/nginx.pid;
-error_log {prefix}/logs/error.log warn;
-events {{ worker_connections 64; }}
-http {{
-    include {MIME_TYPES};
-    default_type application/octet-stream;
-    access_log {prefix}/logs/access.log;
-    client_body_temp_path {temp}/body;
-    proxy_temp_path {temp}/proxy;
-    fastcgi_temp_path {temp}/fastcgi;
-    uwsgi_temp_path {temp}/uwsgi;
-    scgi_temp_path {temp}/scgi;
-    include {site};
-}}
-"""
-
-
-def find_nginx() -> str:
-    nginx = shutil.which("nginx") or shutil.which("nginx", path="/usr/sbin:/usr/local/sbin")
-    if nginx is None or not MIME_TYPES.exists():
-        pytest.fail(str(MissingBinaryError("nginx", "nginx")), pytrace=False)
-    return nginx
-
-
-class Nginx:
-    """Debian's nginx in the foreground, everything under ``prefix``."""
-
-    def __init__(self, prefix: Path, certificates: Certificates, static_dir: Path, upstream: int):
-        self.nginx = find_nginx()
-        self.prefix = prefix
-        self.certificates = certificates
-        self.static_dir = static_dir
-        self.upstream = upstream
-        self.conf = prefix / "nginx.conf"
-        self.process: subprocess.Popen | None = None
-        self.https_port = self.http_port = 0
-        for folder in ("logs", "temp"):
-            (prefix / folder).mkdir(parents=True, exist_ok=True)
-
-    def configure(self) -> None:
-        self.https_port, self.http_port = free_port(), free_port()
-        site = self.prefix / "opalexe.conf"
-        site.write_text(
-            render_site(
-                tls_dir=self.certificates.tls_dir,
-                srv_dir=self.static_dir,
-                log_dir=self.prefix / "logs",
-                https_port=self.https_port,
-                http_port=self.http_port,
-                upstream=self.upstream,
-            )
-        )
-        self.conf.write_text(render_main(self.prefix, site))
-
-    def command(self, *args: str) -> list[str]:
-        return [self.nginx, "-p", f"{self.prefix}/", "-c", str(self.conf), *args]
-
-    def check(self) -> subprocess.CompletedProcess:
-        return subprocess.run(self.command("-t"), capture_output=True, text=True, timeout=30)
-
-    def error_log(self) -> str:
-        try:
-            return (self.prefix / "logs" / "error.log").read_text(errors="replace")[-4000:]
-        except OSError:
-            return "(no error log)"
-
-    def start(self) -> Nginx:
-        for _attempt in range(PORT_ATTEMPTS):
-            self.configure()
-            checked = self.check()
-            assert checked.returncode == 0, checked.stderr
-            self.process = subprocess.Popen(
-                self.command("-g", "daemon off;"),
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            )
-            if self._wait_until_listening():
-                return self
-            self.stop()
-            if "address already in use" not in self.error_log().lower():
-                break  # not a port race: retrying would not help
-        raise AssertionError(f"nginx did not start:\n{self.error_log()}")
-
-    def _wait_until_listening(self) -> bool:
-        deadline = time.monotonic() + START_SECONDS
-        while time.monotonic() < deadline and self.process.poll() is None:
-            try:
-                with socket.create_connection((LOOPBACK, self.https_port), timeout=1):
-                    with socket.create_connection((LOOPBACK, self.http_port), timeout=1):
-                        return True
-            except OSError:
-                time.sleep(0.05)
-        return False
-
-    def stop(self) -> None:
-        if self.process is None:
-            return
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGQUIT)  # graceful: workers finish, then exit
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
-        self.process = None
 
 
 # -- the application behind it: echoes the request headers --------------------------
@@ -265,12 +35,12 @@ def echo_app(environ, start_response):
 
 
 @pytest.fixture(scope="module")
-def certificates(tmp_path_factory) -> Certificates:
-    return make_certificates(tmp_path_factory.mktemp("certificates"))
+def certificates(nginx_certificates):
+    return nginx_certificates
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory, certificates):
+def site(tmp_path_factory, nginx_in_front):
     """nginx with the shipped configuration, in front of the echo app."""
     srv_dir = tmp_path_factory.mktemp("srv")
     (srv_dir / "static").mkdir()
@@ -278,45 +48,8 @@ def site(tmp_path_factory, certificates):
     (srv_dir / "deform-static").mkdir()
     # waitress drops X-Forwarded-* from peers it does not trust; the echo must
     # show what nginx sent, so this server keeps every header as received.
-    echo = LiveServer(echo_app, threads=2, clear_untrusted_proxy_headers=False).start()
-    with echo:
-        nginx = Nginx(tmp_path_factory.mktemp("nginx"), certificates, srv_dir, echo.port)
-        try:
-            yield nginx.start()
-        finally:
-            nginx.stop()
-
-
-@dataclass
-class Answer:
-    status: int
-    headers: http.client.HTTPMessage
-    body: bytes
-
-    def echoed(self) -> dict:
-        """The request headers the application received (WSGI keys)."""
-        assert self.status == 200, self.body
-        return json.loads(self.body)
-
-
-def https_get(site: Nginx, certificates: Certificates, path: str = "/", *, card: bool, headers=()) -> Answer:
-    context = ssl.create_default_context(cafile=str(certificates.server_ca))
-    if card:
-        context.load_cert_chain(str(certificates.card_cert), str(certificates.card_key))
-    connection = http.client.HTTPSConnection(LOOPBACK, site.https_port, context=context, timeout=10)
-    return _get(connection, path, headers)
-
-
-def _get(connection, path, headers) -> Answer:
-    try:
-        connection.putrequest("GET", path, skip_host=any(name.lower() == "host" for name, _ in headers))
-        for name, value in headers:  # pairs: the same name may come twice
-            connection.putheader(name, value)
-        connection.endheaders()
-        response = connection.getresponse()
-        return Answer(response.status, response.headers, response.read())
-    finally:
-        connection.close()
+    with LiveServer(echo_app, threads=2, clear_untrusted_proxy_headers=False) as echo:
+        yield nginx_in_front(echo.port, srv_dir)
 
 
 # -- the stories ------------------------------------------------------------------------
@@ -329,7 +62,7 @@ def test_nginx_accepts_the_shipped_configuration(site):
 
 
 def test_the_client_certificate_reaches_the_app_as_escaped_pem(site, certificates):
-    echoed = https_get(site, certificates, card=True).echoed()
+    echoed = https_get(site, certificates, card=True).json()
 
     pem = urllib.parse.unquote(echoed["HTTP_X_SSL_CLIENT_CERT"])
     assert x509.load_pem_x509_certificate(pem.encode()) == certificates.card.cert
@@ -343,7 +76,7 @@ def test_the_client_certificate_reaches_the_app_as_escaped_pem(site, certificate
 def test_a_forged_certificate_header_is_replaced_by_the_real_one(site, certificates):
     forged = [("X-SSL-Client-Cert", FORGED), ("X-SSL-Client-Verify", "SUCCESS")]
 
-    echoed = https_get(site, certificates, card=True, headers=forged).echoed()
+    echoed = https_get(site, certificates, card=True, headers=forged).json()
 
     pem = urllib.parse.unquote(echoed["HTTP_X_SSL_CLIENT_CERT"])
     assert x509.load_pem_x509_certificate(pem.encode()) == certificates.card.cert
@@ -361,7 +94,7 @@ def test_without_a_card_a_forged_certificate_header_is_dropped(site, certificate
         ("Forwarded", "for=203.0.113.7;proto=http"),
     ]
 
-    echoed = https_get(site, certificates, card=False, headers=forged).echoed()
+    echoed = https_get(site, certificates, card=False, headers=forged).json()
 
     assert echoed.get("HTTP_X_SSL_CLIENT_CERT", "") == ""
     assert echoed["HTTP_X_SSL_CLIENT_VERIFY"] == "NONE"
@@ -391,7 +124,7 @@ def test_static_files_are_served_by_nginx(site, certificates):
 
 def test_plain_http_is_redirected_to_https(site):
     connection = http.client.HTTPConnection(LOOPBACK, site.http_port, timeout=10)
-    answer = _get(connection, "/comptes/?x=1", [("Host", "opalexe.example.org")])
+    answer = request(connection, "/comptes/?x=1", [("Host", "opalexe.example.org")])
 
     assert answer.status == 301
     assert answer.headers["Location"] == "https://opalexe.example.org/comptes/?x=1"

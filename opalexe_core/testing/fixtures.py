@@ -20,7 +20,17 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from .infra import chromium, mail_sink, page, pg_cluster, pg_database, playwright_instance, softhsm_token  # noqa: F401
+from .infra import (  # noqa: F401
+    chromium,
+    mail_sink,
+    nginx_certificates,
+    nginx_in_front,
+    page,
+    pg_cluster,
+    pg_database,
+    playwright_instance,
+    softhsm_token,
+)
 from .liveserver import LiveServer
 from .web import browser_client, close_app, file_storage_uri, make_app, relstorage_uri, test_settings
 

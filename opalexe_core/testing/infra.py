@@ -1,4 +1,5 @@
-"""pytest fixtures for the real components: PostgreSQL, SoftHSM, SMTP, chromium.
+"""pytest fixtures for the real components: PostgreSQL, SoftHSM, SMTP, nginx,
+chromium.
 
 Load with ``-p opalexe_core.testing.infra`` (or from the project's pytest
 plugin). A fixture whose system package is missing fails, naming the apt
@@ -12,6 +13,7 @@ import pytest
 
 from .browser import launch_chromium
 from .errors import MissingBinaryError
+from .nginx import Nginx, make_certificates
 from .postgres import PostgresCluster
 from .smtp import MailSink
 from .softhsm import SoftHSMToken
@@ -120,3 +122,39 @@ def page(chromium):
         yield context.new_page()
     finally:
         context.close()
+
+
+@pytest.fixture(scope="session")
+def nginx_certificates(tmp_path_factory):
+    """Throwaway TLS material (:class:`.nginx.Certificates`): the site's
+    certificate from a site CA, and a card from another CA that nginx does
+    not know, as a card provider's would be."""
+    return make_certificates(tmp_path_factory.mktemp("certificates"))
+
+
+@pytest.fixture(scope="module")
+def nginx_in_front(tmp_path_factory, nginx_certificates):
+    """Start Debian's nginx with the shipped ``etc/nginx/opalexe.conf`` in
+    front of a local port: ``nginx_in_front(upstream_port, static_dir=None)``
+    returns the started :class:`.nginx.Nginx` (its ``https_port`` and
+    ``http_port``). ``static_dir`` holds ``static/`` and ``deform-static/``;
+    empty ones are made when it is None. Every nginx started is stopped at
+    the end of the test module."""
+    started = []
+
+    def start(upstream: int, static_dir=None) -> Nginx:
+        if static_dir is None:
+            static_dir = tmp_path_factory.mktemp("srv")
+            (static_dir / "static").mkdir()
+            (static_dir / "deform-static").mkdir()
+
+        def launch():
+            server = Nginx(tmp_path_factory.mktemp("nginx"), nginx_certificates, static_dir, upstream)
+            started.append(server)
+            return server.start()
+
+        return _start("nginx", launch)
+
+    yield start
+    for server in started:
+        server.stop()
