@@ -59,6 +59,7 @@ def make_app(raw_settings: dict, pm=None):
     config.set_default_csrf_options(require_csrf=True)
     config.add_translation_dirs("colander:locale/", "deform:locale/", "opalexe_core:locale/")
     config.override_asset("opalexe_core:templates/", settings.templates_dir.rstrip("/") + "/")
+    config.include(".proxy")
     config.include(".forms.renderer")
     config.add_static_view("static", "opalexe_core:static", cache_max_age=3600)
     config.add_static_view("deform-static", "deform:static", cache_max_age=3600)

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 from pyramid.settings import asbool, aslist
 
+from .proxy import Network, parse_networks
+
 _HERE = os.path.dirname(os.path.abspath(__file__))
 
 #: The project's top-level ``templates/`` folder (page, mail and letter
@@ -29,13 +31,15 @@ class Settings:
     ``dev_login``: offer the demo accounts on the login page; for development
     only, refused when ``environment`` is ``production``.
     ``plugins_disabled``: entry-point names of plugins not to load.
-    ``trusted_proxies``: addresses whose forwarded headers are believed.
+    ``trusted_proxies``: the addresses or networks (``127.0.0.1``,
+    ``10.0.0.0/8``) whose forwarded and client-certificate headers are
+    believed (:mod:`opalexe_core.proxy`); empty: nobody's.
     """
 
     environment: str = "development"
     dev_login: bool = False
     plugins_disabled: tuple[str, ...] = ()
-    trusted_proxies: tuple[str, ...] = ()
+    trusted_proxies: tuple[Network, ...] = ()
     templates_dir: str = DEFAULT_TEMPLATES_DIR
     session_secret: str = ""
     secure_cookies: bool = True
@@ -54,11 +58,15 @@ class Settings:
         secret = (raw.get("opalexe.session_secret", "") or os.environ.get("OPALEXE_SESSION_SECRET", "")).strip()
         if environment == "production" and len(secret) < 32:
             raise SettingsError("opalexe.session_secret must hold at least 32 characters in production")
+        try:
+            trusted_proxies = parse_networks(aslist(raw.get("opalexe.trusted_proxies", "")))
+        except ValueError as error:
+            raise SettingsError(f"opalexe.trusted_proxies: {error}") from None
         return cls(
             environment=environment,
             dev_login=dev_login,
             plugins_disabled=tuple(aslist(raw.get("opalexe.plugins.disabled", ""))),
-            trusted_proxies=tuple(aslist(raw.get("opalexe.trusted_proxies", ""))),
+            trusted_proxies=trusted_proxies,
             templates_dir=raw.get("opalexe.templates_dir", "").strip() or DEFAULT_TEMPLATES_DIR,
             session_secret=secret or os.urandom(32).hex(),
             secure_cookies=asbool(raw.get("opalexe.secure_cookies", environment == "production")),

@@ -46,4 +46,14 @@ def test_disabled_plugins_and_trusted_proxies_are_lists():
     settings = Settings.from_ini({"opalexe.plugins.disabled": "naming_cncej\n other", "opalexe.trusted_proxies":
                                   "127.0.0.1 ::1"})
     assert settings.plugins_disabled == ("naming_cncej", "other")
-    assert settings.trusted_proxies == ("127.0.0.1", "::1")
+    assert [str(network) for network in settings.trusted_proxies] == ["127.0.0.1/32", "::1/128"]
+
+
+def test_trusted_proxies_may_be_networks():
+    settings = Settings.from_ini({"opalexe.trusted_proxies": "10.0.0.0/8"})
+    assert str(settings.trusted_proxies[0]) == "10.0.0.0/8"
+
+
+def test_a_trusted_proxy_that_is_no_address_is_refused_at_start():
+    with pytest.raises(SettingsError, match="'nginx.local' is neither an IP address nor a network"):
+        Settings.from_ini({"opalexe.trusted_proxies": "127.0.0.1 nginx.local"})
