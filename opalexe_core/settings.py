@@ -43,7 +43,6 @@ class Settings:
     templates_dir: str = DEFAULT_TEMPLATES_DIR
     session_secret: str = ""
     secure_cookies: bool = True
-    site_name: str = "Opalexe"
 
     @classmethod
     def from_ini(cls, raw: dict) -> Settings:
@@ -70,5 +69,4 @@ class Settings:
             templates_dir=raw.get("opalexe.templates_dir", "").strip() or DEFAULT_TEMPLATES_DIR,
             session_secret=secret or os.urandom(32).hex(),
             secure_cookies=asbool(raw.get("opalexe.secure_cookies", environment == "production")),
-            site_name=raw.get("opalexe.site_name", "Opalexe").strip() or "Opalexe",
         )
