@@ -12,11 +12,20 @@ ROOT_KEY = "opalexe"
 
 
 class SiteSettings(Persistent):
-    """Settings an administrator may change while the platform runs."""
+    """Settings an administrator may change while the platform runs, from the
+    « Paramètres » page: the platform's name in the banner and page titles, and
+    the support address shown at the foot of every page (empty: none)."""
 
     def __init__(self):
         self.platform_name = "Opalexe"
         self.contact_email = ""
+
+    def update(self, platform_name: str, contact_email: str) -> None:
+        platform_name, contact_email = platform_name.strip(), contact_email.strip()
+        if not platform_name:
+            raise ValueError("the platform needs a name")
+        self.platform_name = platform_name
+        self.contact_email = contact_email
 
 
 class Root(Persistent):

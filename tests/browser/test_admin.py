@@ -1,4 +1,4 @@
-"""The platform administrator: the loaded plugins, and adding accounts."""
+"""The platform administrator: the loaded plugins, adding accounts, the site settings."""
 
 import pytest
 from playwright.sync_api import expect
@@ -70,3 +70,32 @@ def test_an_invalid_email_is_refused(accounts_page):
     fill_account_form(accounts_page, "zoe.lambert-at-example.org")
     expect(accounts_page.locator("form#form")).to_contain_text("Adresse électronique invalide.")
     expect(listed(accounts_page, "zoe.lambert-at-example.org")).to_have_count(0)
+
+
+@pytest.mark.browser
+def test_admin_renames_the_platform_and_gives_the_support_address(admin, page):
+    page.get_by_role("navigation").get_by_role("link", name="Paramètres").click()
+    expect(admin.heading()).to_have_text("Paramètres de la plateforme")
+    form = page.locator("form#form")
+    expect(form.get_by_label("Nom de la plateforme")).to_have_value("Opalexe")
+
+    form.get_by_label("Nom de la plateforme").fill("Opalexe – CA Angers")
+    form.get_by_label("Adresse de contact du support").fill("support@ca-angers.example")
+    form.get_by_role("button", name="Enregistrer").click()
+
+    expect(page.locator(".flash.success")).to_have_text("Paramètres enregistrés.")
+    expect(page.locator("header a.brand")).to_have_text("Opalexe – CA Angers")
+    expect(page).to_have_title("Paramètres — Opalexe – CA Angers")
+    contact = page.locator("footer").get_by_role("link", name="support@ca-angers.example")
+    expect(contact).to_have_attribute("href", "mailto:support@ca-angers.example")
+
+
+@pytest.mark.browser
+def test_an_invalid_support_address_is_refused(admin, page):
+    admin.open("/parametres")
+    form = page.locator("form#form")
+    form.get_by_label("Adresse de contact du support").fill("support-at-example")
+    form.get_by_role("button", name="Enregistrer").click()
+
+    expect(form).to_contain_text("Adresse électronique invalide.")
+    expect(page.locator("footer .contact")).to_have_count(0)

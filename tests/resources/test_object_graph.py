@@ -113,6 +113,16 @@ def test_the_accounts_directory_refuses_a_second_account_with_the_same_email(db)
         assert root.accounts.find_by_email("JEAN@example.test").first_name == "Jean"
 
 
+def test_site_settings_survive_a_reopen_and_refuse_an_empty_name(db):
+    with opened(db) as (manager, root):
+        root.settings.update("  Opalexe Angers ", " support@example.test ")
+        with pytest.raises(ValueError):
+            root.settings.update("   ", "")
+        manager.commit()
+    with opened(db) as (manager, root):
+        assert (root.settings.platform_name, root.settings.contact_email) == ("Opalexe Angers", "support@example.test")
+
+
 def test_a_container_counts_and_orders_many_children_after_a_reopen(db):
     with opened(db) as (manager, root):
         root.big = big = Container()

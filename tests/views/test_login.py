@@ -75,7 +75,7 @@ def test_session_cookie_is_httponly_and_samesite(testapp):
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
 
 
-@pytest.mark.parametrize("path", ["/extensions", "/comptes/"])
+@pytest.mark.parametrize("path", ["/extensions", "/comptes/", "/parametres"])
 def test_admin_pages_are_refused_to_others(testapp, path):
     demo_login(testapp, "expert")
     assert testapp.get(path, expect_errors=True).status_int == 403

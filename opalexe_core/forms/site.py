@@ -1,0 +1,28 @@
+"""The administrator's form for the site settings (name, support address)."""
+
+import colander
+
+from ..i18n import _
+from .base import CSRFSchema
+
+
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+class SiteSettingsSchema(CSRFSchema):
+    platform_name = colander.SchemaNode(
+        colander.String(),
+        title=_("Nom de la plateforme"),
+        description=_("Affiché dans le bandeau et le titre de chaque page."),
+        preparer=_strip,
+        validator=colander.Length(1, 80, max_err=_("80 caractères au plus.")),
+    )
+    contact_email = colander.SchemaNode(
+        colander.String(),
+        title=_("Adresse de contact du support"),
+        description=_("Affichée au pied de chaque page ; laissez vide pour ne pas en afficher."),
+        preparer=_strip,
+        missing="",
+        validator=colander.Email(msg=_("Adresse électronique invalide.")),
+    )
