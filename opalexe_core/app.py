@@ -13,7 +13,6 @@ from .rights import build_rights_matrix
 from .security import SecurityPolicy
 from .settings import Settings
 from .storage import ensure_file_storage_dir, opened
-from .templating import serialize_compilation
 
 log = logging.getLogger(__name__)
 
@@ -38,8 +37,8 @@ def make_app(raw_settings: dict, pm=None):
     config.registry.opalexe_pm = pm
     config.registry.opalexe_rights = build_rights_matrix(pm)
 
-    serialize_compilation()
     config.include("pyramid_chameleon")
+    config.include(".templating")
     config.include("pyramid_tm")
     config.include("pyramid_retry")
     config.include("pyramid_zodbconn")

@@ -28,7 +28,8 @@ def opalexe_config_include(config, settings):
     ``config.add_static_view('plugin-name-static', 'pkg:static')``,
     ``config.add_translation_dirs('pkg:locale')`` and
     ``config.override_asset`` for templates. Page templates may fill the
-    core layout: ``metal:use-macro="load: opalexe_core:templates/layout.pt"``.
+    core layout: ``metal:use-macro="opalexe_layout"`` (see
+    :mod:`opalexe_core.templating`).
 
     :param config: the ``pyramid.config.Configurator`` being built.
     :param settings: the typed :class:`opalexe_core.settings.Settings`.

@@ -1,4 +1,14 @@
-"""Chameleon compiles one template at a time in an Opalexe process.
+"""Page templates: the core layout every page fills, and Chameleon compiling
+one template at a time.
+
+Every page template, the core's and the plugins', fills the core layout with
+``metal:use-macro="opalexe_layout"``: the renderer global ``opalexe_layout``
+is ``opalexe_core:templates/layout.pt`` as the platform resolves it (the
+top-level ``templates/`` folder, or ``opalexe.templates_dir``). Chameleon's
+own ``load:`` expression cannot be used with that asset spec: it reads the
+package folder and ignores Pyramid's asset overrides.
+
+Compilation.
 
 CPython 3.11 keeps the AST constructor's recursion counter in state shared by
 every thread of the interpreter (python/cpython#106905). Chameleon turns each
@@ -18,6 +28,10 @@ import functools
 import threading
 
 from chameleon.template import BaseTemplate
+from pyramid.events import BeforeRender
+from pyramid.renderers import get_renderer
+
+LAYOUT = "opalexe_core:templates/layout.pt"
 
 #: Held while any Chameleon template (page, mail or Deform widget) is compiled.
 COMPILE_LOCK = threading.RLock()
@@ -38,3 +52,14 @@ def serialize_compilation() -> None:
 
     cook.opalexe_serialized = True
     BaseTemplate.cook = cook
+
+
+def add_layout(event: BeforeRender) -> None:
+    request = event.get("request")
+    registry = request.registry if request is not None else None
+    event.setdefault("opalexe_layout", get_renderer(LAYOUT, registry=registry).implementation())
+
+
+def includeme(config):
+    serialize_compilation()
+    config.add_subscriber(add_layout, BeforeRender)

@@ -1,5 +1,6 @@
 """A plugin contributes routes, views, static files and rights amendments
-through its hooks, and the app serves them."""
+through its hooks, and the app serves them; its pages fill the core layout
+and are translated by its own catalog."""
 
 import re
 
@@ -12,18 +13,51 @@ from opalexe_core.plugins import make_plugin_manager
 from opalexe_core.testing.web import browser_client, close_app, demo_login, file_storage_uri, init_platform
 from opalexe_core.testing.web import test_settings as settings_for
 
+REFERENT_PAGE = """<metal:page use-macro="opalexe_layout"
+  xmlns:tal="http://xml.zope.org/namespaces/tal" xmlns:metal="http://xml.zope.org/namespaces/metal"
+  xmlns:i18n="http://xml.zope.org/namespaces/i18n" i18n:domain="opalexe_region">
+<metal:title fill-slot="title"><tal:t i18n:translate="">Référent régional</tal:t></metal:title>
+<metal:content fill-slot="content">
+  <h1 i18n:translate="">Votre référent régional</h1>
+  <p class="referent">${referent}</p>
+</metal:content>
+</metal:page>
+"""
+
+
+def write_catalog(locale_dir, domain, translations):
+    """Compile an English catalog of ``domain`` the way a plugin ships one."""
+    from babel.messages.catalog import Catalog
+    from babel.messages.mofile import write_mo
+
+    catalog = Catalog(locale="en", domain=domain)
+    for french, english in translations.items():
+        catalog.add(french, english)
+    target = locale_dir / "en" / "LC_MESSAGES"
+    target.mkdir(parents=True)
+    with open(target / f"{domain}.mo", "wb") as mo:
+        write_mo(mo, catalog)
+
 
 class RegionalPlugin:
-    """What a regional plugin does: a page, its static files, a rights change."""
+    """What a regional plugin does: pages in the core layout with their own
+    translations, static files, a rights change."""
 
-    def __init__(self, static_dir):
-        self.static_dir = static_dir
+    def __init__(self, plugin_dir):
+        self.plugin_dir = plugin_dir
 
     @hookimpl
     def opalexe_config_include(self, config, settings):
         config.add_route("region_contacts", "/region/contacts")
         config.add_view(lambda request: Response("Référent régional : M. Sylvestre"), route_name="region_contacts")
-        config.add_static_view("region-static", str(self.static_dir))
+        config.add_route("region_referent", "/region/referent")
+        config.add_view(
+            lambda request: {"referent": "M. Sylvestre"},
+            route_name="region_referent",
+            renderer=str(self.plugin_dir / "templates" / "referent.pt"),
+        )
+        config.add_static_view("region-static", str(self.plugin_dir / "static"))
+        config.add_translation_dirs(str(self.plugin_dir / "locale"))
 
     @hookimpl
     def opalexe_rights_matrix_amend(self, matrix):
@@ -35,13 +69,20 @@ class RegionalPlugin:
 def client(tmp_path):
     from opalexe_core.app import make_app
 
-    static = tmp_path / "static"
-    static.mkdir()
-    (static / "region.css").write_text("body { color: black; }")
+    plugin_dir = tmp_path / "region"
+    (plugin_dir / "static").mkdir(parents=True)
+    (plugin_dir / "static" / "region.css").write_text("body { color: black; }")
+    (plugin_dir / "templates").mkdir()
+    (plugin_dir / "templates" / "referent.pt").write_text(REFERENT_PAGE)
+    write_catalog(
+        plugin_dir / "locale",
+        "opalexe_region",
+        {"Référent régional": "Regional referent", "Votre référent régional": "Your regional referent"},
+    )
     settings = settings_for(file_storage_uri(tmp_path / "var"))
     init_platform(settings["zodbconn.uri"])
     pm = make_plugin_manager()
-    pm.register(RegionalPlugin(static), name="region")
+    pm.register(RegionalPlugin(plugin_dir), name="region")
     app = make_app(settings, pm=pm)
     yield browser_client(app)
     close_app(app)
@@ -50,6 +91,21 @@ def client(tmp_path):
 def test_the_plugin_s_route_view_and_static_files_are_served(client):
     assert client.get("/region/contacts").text == "Référent régional : M. Sylvestre"
     assert client.get("/region-static/region.css").text == "body { color: black; }"
+
+
+def test_the_plugin_s_page_fills_the_core_layout_in_french(client):
+    page = client.get("/region/referent")
+    assert '<a class="brand" href="http://localhost/">Opalexe</a>' in page.text
+    assert "<title>Référent régional — Opalexe</title>" in page.text
+    assert "<h1>Votre référent régional</h1>" in page.text
+    assert '<p class="referent">M. Sylvestre</p>' in page.text
+
+
+def test_the_plugin_s_catalog_translates_its_page_beside_the_core_s(client):
+    page = client.get("/region/referent", {"_LOCALE_": "en"})
+    assert "<title>Regional referent — Opalexe</title>" in page.text
+    assert "<h1>Your regional referent</h1>" in page.text
+    assert 'href="http://localhost/connexion">Log in</a>' in page.text  # the core's own catalog
 
 
 def test_the_plugin_s_rights_amendment_is_enforced(client):
