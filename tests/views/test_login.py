@@ -79,3 +79,9 @@ def test_session_cookie_is_httponly_and_samesite(testapp):
 def test_admin_pages_are_refused_to_others(testapp, path):
     demo_login(testapp, "expert")
     assert testapp.get(path, expect_errors=True).status_int == 403
+
+
+def test_an_anonymous_visitor_reading_pages_gets_no_cookie(testapp):
+    for path in ("/", "/connexion"):
+        response = testapp.get(path)
+        assert "Set-Cookie" not in response.headers, path
