@@ -11,10 +11,6 @@ accounts present, and the server must start again on the same database.
 from __future__ import annotations
 
 import html.parser
-import os
-import signal
-import subprocess
-import sys
 import threading
 import time
 import urllib.error
@@ -22,151 +18,18 @@ import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
 from http.cookiejar import CookieJar
-from pathlib import Path
 
 from opalexe_core.services.demo import demo_email
 from opalexe_core.storage import open_db, opened
 from opalexe_core.testing import web  # not `import test_settings`: pytest would collect it
-from opalexe_core.testing.ports import LOOPBACK, free_port
-
-PSERVE = Path(sys.executable).with_name("pserve")
+from opalexe_core.testing.pserve import ServerProcess, server_env
 
 CLIENT_THREADS = 3
 SUCCESSES_BEFORE_KILL = 30
 MAX_REQUESTS_PER_THREAD = 150
 WRITE_PHASE_SECONDS = 20
-START_SECONDS = 15
 REQUEST_SECONDS = 5
-PORT_ATTEMPTS = 3
 CRASH_DOMAIN = "crash.opalexe.test"
-
-
-# -- the server in a child process ----------------------------------------------
-
-
-def _ini_value(value: str) -> str:
-    return str(value).replace("%", "%%")  # PasteDeploy interpolates %(name)s
-
-
-def write_ini(path: Path, settings: dict, port: int) -> Path:
-    app = "\n".join(f"{key} = {_ini_value(value)}" for key, value in settings.items())
-    path.write_text(
-        f"""[app:main]
-use = egg:opalexe
-{app}
-
-[server:main]
-use = egg:waitress#main
-listen = {LOOPBACK}:{port}
-threads = 4
-
-[loggers]
-keys = root
-
-[handlers]
-keys = console
-
-[formatters]
-keys = generic
-
-[logger_root]
-level = WARN
-handlers = console
-
-[handler_console]
-class = StreamHandler
-args = (sys.stderr,)
-formatter = generic
-
-[formatter_generic]
-format = %%(asctime)s %%(levelname)s [%%(name)s][%%(threadName)s] %%(message)s
-"""
-    )
-    return path
-
-
-class ServerProcess:
-    """``pserve <ini>`` on a free port; ``start()`` waits until it answers."""
-
-    def __init__(self, workdir: Path, settings: dict, env: dict):
-        self.workdir = workdir
-        self.settings = settings
-        self.env = env
-        self.process: subprocess.Popen | None = None
-        self.port: int | None = None
-        self.log_path = workdir / "pserve.log"
-
-    @property
-    def url(self) -> str:
-        return f"http://{LOOPBACK}:{self.port}"
-
-    def log(self) -> str:
-        try:
-            return self.log_path.read_text(errors="replace")[-4000:]
-        except OSError:
-            return "(no log)"
-
-    def start(self) -> ServerProcess:
-        self.workdir.mkdir(parents=True, exist_ok=True)
-        for _attempt in range(PORT_ATTEMPTS):
-            self.port = free_port()
-            ini = write_ini(self.workdir / "server.ini", self.settings, self.port)
-            with open(self.log_path, "wb") as log:
-                self.process = subprocess.Popen(
-                    [str(PSERVE), str(ini)],
-                    cwd=self.workdir,
-                    env={**os.environ, **self.env},
-                    stdin=subprocess.DEVNULL,
-                    stdout=log,
-                    stderr=subprocess.STDOUT,
-                    start_new_session=True,  # a Ctrl-C of pytest does not reach it twice
-                )
-            if self._wait_until_answering():
-                return self
-            self.kill()
-            if "address already in use" not in self.log().lower():
-                break  # not a port race: retrying would not help
-        raise AssertionError(f"pserve did not answer on {self.url} within {START_SECONDS}s:\n{self.log()}")
-
-    def _wait_until_answering(self) -> bool:
-        deadline = time.monotonic() + START_SECONDS
-        while time.monotonic() < deadline and self.process.poll() is None:
-            try:
-                with urllib.request.urlopen(self.url + "/", timeout=1):
-                    return True
-            except urllib.error.HTTPError:
-                return True  # it answers, even if not with 200
-            except OSError:
-                time.sleep(0.1)
-        return False
-
-    def kill(self) -> None:
-        """SIGKILL: no atexit, no finally, no storage close."""
-        if self.process is not None and self.process.poll() is None:
-            self.process.send_signal(signal.SIGKILL)
-        self._reap()
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-        self._reap()
-
-    def _reap(self) -> None:
-        if self.process is not None:
-            self.process.wait(timeout=10)
-
-
-def server_env(storage, workdir: Path) -> dict:
-    """The storage's environment, with a blob cache of the server's own
-    (etc/relstorage.conf: one cache directory per process)."""
-    env = dict(storage.env)
-    if "OPALEXE_BLOB_DIR" in env:
-        env["OPALEXE_BLOB_DIR"] = str(workdir / "blobcache")
-    return env
 
 
 # -- a browser-like client --------------------------------------------------------
@@ -337,7 +200,7 @@ def read_directory(uri: str, emails: list) -> Directory:
 def test_killing_the_server_during_writes_loses_nothing_committed(storage, tmp_path):
     web.init_platform(storage.uri)
     settings = web.test_settings(storage.uri)
-    server = ServerProcess(tmp_path / "run1", settings, server_env(storage, tmp_path / "run1"))
+    server = ServerProcess.from_settings(tmp_path / "run1", settings, server_env(storage.env, tmp_path / "run1"))
     try:
         server.start()
         log = write_until_killed(server, login_as_admin(server.url))
@@ -354,7 +217,7 @@ def test_killing_the_server_during_writes_loses_nothing_committed(storage, tmp_p
     created = {email for email in directory.present if email.endswith("@" + CRASH_DOMAIN)}
     assert created <= set(log.attempted)
 
-    again = ServerProcess(tmp_path / "run2", settings, server_env(storage, tmp_path / "run2"))
+    again = ServerProcess.from_settings(tmp_path / "run2", settings, server_env(storage.env, tmp_path / "run2"))
     try:
         again.start()
         with urllib.request.urlopen(again.url + "/", timeout=REQUEST_SECONDS) as response:
