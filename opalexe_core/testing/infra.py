@@ -7,7 +7,9 @@ package to install: these components are part of the test environment,
 so a silent skip would hide a broken setup.
 """
 
+import contextlib
 import uuid
+from collections.abc import Sequence
 
 import pytest
 
@@ -52,12 +54,21 @@ def pg_database(pg_cluster):
     ``psycopg2.connect`` and ``relstorage.adapters.postgresql.PostgreSQLAdapter``.
     The database is dropped after the test, even with connections still open.
     """
+    with fresh_database(pg_cluster) as dsn:
+        yield dsn
+
+
+@contextlib.contextmanager
+def fresh_database(cluster):
+    """A fresh, uniquely named database in ``cluster``, dropped on exit; yields
+    its DSN. What ``pg_database`` gives a test, for a fixture of a wider scope
+    (``pg_cluster`` is per session): ``with fresh_database(pg_cluster) as dsn``."""
     name = f"test_{uuid.uuid4().hex[:16]}"
-    pg_cluster.create_database(name)
+    cluster.create_database(name)
     try:
-        yield pg_cluster.dsn(name)
+        yield cluster.dsn(name)
     finally:
-        pg_cluster.drop_database(name)
+        cluster.drop_database(name)
 
 
 @pytest.fixture
@@ -137,12 +148,14 @@ def nginx_in_front(tmp_path_factory, nginx_certificates):
     """Start Debian's nginx with the shipped ``etc/nginx/opalexe.conf`` in
     front of a local port: ``nginx_in_front(upstream_port, static_dir=None)``
     returns the started :class:`.nginx.Nginx` (its ``https_port`` and
-    ``http_port``). ``static_dir`` holds ``static/`` and ``deform-static/``;
-    empty ones are made when it is None. Every nginx started is stopped at
-    the end of the test module."""
+    ``http_port``). ``upstream_port`` may be a list of ports (up to the four
+    of the shipped pool): nginx then spreads the requests over them, as over
+    the production processes. ``static_dir`` holds ``static/`` and
+    ``deform-static/``; empty ones are made when it is None. Every nginx
+    started is stopped at the end of the test module."""
     started = []
 
-    def start(upstream: int, static_dir=None) -> Nginx:
+    def start(upstream: int | Sequence[int], static_dir=None) -> Nginx:
         if static_dir is None:
             static_dir = tmp_path_factory.mktemp("srv")
             (static_dir / "static").mkdir()

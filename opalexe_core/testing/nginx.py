@@ -22,6 +22,7 @@ import socket
 import ssl
 import subprocess
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,6 +39,7 @@ SITE_CONF = REPO_ROOT / "etc" / "nginx" / "opalexe.conf"
 MIME_TYPES = Path("/etc/nginx/mime.types")
 START_SECONDS = 10
 PORT_ATTEMPTS = 3
+SHIPPED_UPSTREAMS = 4  # the application processes of the shipped config
 
 
 # -- throwaway certificates -------------------------------------------------------
@@ -123,8 +125,21 @@ def _replace(text: str, pattern: str, replacement, expected: int) -> str:
     return text
 
 
-def render_site(*, tls_dir: Path, srv_dir: Path, log_dir: Path, https_port: int, http_port: int, upstream: int) -> str:
-    """etc/nginx/opalexe.conf with its real paths and ports swapped for throwaway ones."""
+def upstream_ports(upstream: int | Sequence[int]) -> tuple[int, ...]:
+    """One port or several, as a tuple."""
+    # A port may come as a string (waitress's effective_port is one): still one port.
+    return (upstream,) if isinstance(upstream, int | str) else tuple(upstream)
+
+
+def render_site(
+    *, tls_dir: Path, srv_dir: Path, log_dir: Path, https_port: int, http_port: int, upstream: int | Sequence[int]
+) -> str:
+    """etc/nginx/opalexe.conf with its real paths and ports swapped for throwaway ones.
+
+    ``upstream``: the port of the application process, or the ports of several;
+    they take the place of the shipped upstream servers, in order, and the
+    shipped servers left over are commented out.
+    """
     text = re.sub(r"^\s*#.*\n", "", SITE_CONF.read_text(), flags=re.MULTILINE)  # count directives only
     text = _replace(text, r"/etc/opalexe/tls/", f"{tls_dir}/", 2)
     text = _replace(text, r"/srv/opalexe/", f"{srv_dir}/", 2)
@@ -132,8 +147,15 @@ def render_site(*, tls_dir: Path, srv_dir: Path, log_dir: Path, https_port: int,
     text = _replace(text, r"^\s*listen \[::\]:\d+.*;\n", "", 2)  # IPv6 may be absent here
     text = _replace(text, r"listen 443 ", f"listen {LOOPBACK}:{https_port} ", 1)
     text = _replace(text, r"listen 80;", f"listen {LOOPBACK}:{http_port};", 1)
-    servers = iter([f"server {LOOPBACK}:{upstream};"])
-    return _replace(text, r"server 127\.0\.0\.1:\d+;", lambda _match: next(servers, "# (one process in the test)"), 4)
+    ports = upstream_ports(upstream)
+    assert 1 <= len(ports) <= SHIPPED_UPSTREAMS, f"{len(ports)} upstream port(s): from 1 to {SHIPPED_UPSTREAMS}"
+    servers = iter(f"server {LOOPBACK}:{port};" for port in ports)
+    return _replace(
+        text,
+        r"server 127\.0\.0\.1:\d+;",
+        lambda _match: next(servers, "# (a process not started in the test)"),
+        SHIPPED_UPSTREAMS,
+    )
 
 
 def render_main(prefix: Path, site: Path) -> str:
@@ -169,12 +191,12 @@ def find_nginx() -> str:
 class Nginx:
     """Debian's nginx in the foreground, everything under ``prefix``."""
 
-    def __init__(self, prefix: Path, certificates: Certificates, static_dir: Path, upstream: int):
+    def __init__(self, prefix: Path, certificates: Certificates, static_dir: Path, upstream: int | Sequence[int]):
         self.nginx = find_nginx()
         self.prefix = prefix
         self.certificates = certificates
         self.static_dir = static_dir
-        self.upstream = upstream
+        self.upstreams = upstream_ports(upstream)
         self.conf = prefix / "nginx.conf"
         self.process: subprocess.Popen | None = None
         self.https_port = self.http_port = 0
@@ -191,7 +213,7 @@ class Nginx:
                 log_dir=self.prefix / "logs",
                 https_port=self.https_port,
                 http_port=self.http_port,
-                upstream=self.upstream,
+                upstream=self.upstreams,
             )
         )
         self.conf.write_text(render_main(self.prefix, site))
@@ -262,22 +284,29 @@ class Answer:
         return json.loads(self.body)
 
 
-def https_get(site: Nginx, certificates: Certificates, path: str = "/", *, card: bool, headers=()) -> Answer:
+def https_connection(site: Nginx, certificates: Certificates, *, card: bool) -> http.client.HTTPSConnection:
+    """A connection to the site's HTTPS port, trusting the site CA; with the card if ``card``."""
     context = ssl.create_default_context(cafile=str(certificates.server_ca))
     if card:
         context.load_cert_chain(str(certificates.card_cert), str(certificates.card_key))
-    connection = http.client.HTTPSConnection(LOOPBACK, site.https_port, context=context, timeout=10)
-    return request(connection, path, headers)
+    return http.client.HTTPSConnection(LOOPBACK, site.https_port, context=context, timeout=10)
 
 
-def request(connection, path: str, headers=()) -> Answer:
-    """GET ``path`` on ``connection`` with ``headers`` (name, value) pairs, sent
-    as given: the same name may come twice, ``Host`` may be forged."""
+def https_get(site: Nginx, certificates: Certificates, path: str = "/", *, card: bool, headers=()) -> Answer:
+    return request(https_connection(site, certificates, card=card), path, headers)
+
+
+def request(connection, path: str, headers=(), *, method: str = "GET", body: bytes | None = None) -> Answer:
+    """GET ``path`` (or ``method`` it with ``body``) on ``connection`` with
+    ``headers`` (name, value) pairs, sent as given: the same name may come
+    twice, ``Host`` may be forged."""
     try:
-        connection.putrequest("GET", path, skip_host=any(name.lower() == "host" for name, _ in headers))
+        connection.putrequest(method, path, skip_host=any(name.lower() == "host" for name, _ in headers))
         for name, value in headers:  # pairs: the same name may come twice
             connection.putheader(name, value)
-        connection.endheaders()
+        if body is not None:
+            connection.putheader("Content-Length", str(len(body)))
+        connection.endheaders(body)
         response = connection.getresponse()
         return Answer(response.status, response.headers, response.read())
     finally:
