@@ -6,7 +6,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PLUGINS := $(sort $(dir $(wildcard plugins/*/setup.cfg)))
-APT_TEST_PACKAGES := postgresql softhsm2 opensc slapd ldap-utils nginx chromium fonts-dejavu-core
+APT_TEST_PACKAGES := postgresql softhsm2 opensc slapd ldap-utils nginx chromium fonts-dejavu-core systemd
 
 .PHONY: run test lint venv system-packages clean-var
 

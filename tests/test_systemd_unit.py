@@ -1,0 +1,106 @@
+"""The shipped systemd unit (etc/systemd/opalexe@.service) is checked by
+systemd itself, and agrees with the nginx pool and production.ini.
+
+``systemd-analyze verify`` loads the unit as systemd would and reports unknown
+keys and unparsable values on stderr, but exits 0 even then: the test reads
+stderr. The unit is a template, so it is verified through an instance
+(``opalexe@6544.service``, a link to it, as ``systemctl enable`` makes).
+"""
+
+from __future__ import annotations
+
+import configparser
+import re
+import shlex
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from opalexe_core.testing.errors import MissingBinaryError
+from opalexe_core.testing.web import REPO_ROOT
+
+UNIT = REPO_ROOT / "etc" / "systemd" / "opalexe@.service"
+SITE_CONF = REPO_ROOT / "etc" / "nginx" / "opalexe.conf"
+PRODUCTION_INI = REPO_ROOT / "production.ini"
+INSTANCE = "opalexe@6544.service"
+
+
+@pytest.fixture(scope="module")
+def systemd_analyze() -> str:
+    path = shutil.which("systemd-analyze") or shutil.which("systemd-analyze", path="/usr/bin:/bin")
+    if path is None:
+        pytest.fail(f"systemd: {MissingBinaryError('systemd-analyze', 'systemd')}", pytrace=False)
+    return path
+
+
+def verify(systemd_analyze: str, unit_text: str, folder: Path) -> subprocess.CompletedProcess:
+    """``systemd-analyze verify`` on an instance of the unit written in ``folder``."""
+    (folder / UNIT.name).write_text(unit_text)
+    (folder / INSTANCE).symlink_to(UNIT.name)
+    return subprocess.run(
+        [systemd_analyze, "verify", str(folder / INSTANCE)], capture_output=True, text=True, timeout=60
+    )
+
+
+def unit_lines() -> list[str]:
+    """The unit's lines, continuation lines (ending in a backslash) joined."""
+    return UNIT.read_text().replace("\\\n", " ").splitlines()
+
+
+def exec_start() -> list[str]:
+    [line] = [line for line in unit_lines() if line.startswith("ExecStart=")]
+    return shlex.split(line.removeprefix("ExecStart="))
+
+
+# -- systemd reads it without a warning -------------------------------------------------
+
+
+def test_systemd_reads_the_shipped_unit_without_a_warning(systemd_analyze, tmp_path):
+    verified = verify(systemd_analyze, UNIT.read_text(), tmp_path)
+
+    assert verified.stderr == ""
+    assert verified.returncode == 0
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (("Type=simple\n", "Type=simple\nFooBar=yes\n"), "Unknown key 'FooBar' in section [Service]"),
+        (("Type=simple\n", "Type=simpel\n"), "Failed to parse service type"),
+    ],
+    ids=["unknown-key", "bad-value"],
+)
+def test_the_check_catches_a_broken_unit(systemd_analyze, tmp_path, change, expected):
+    old, new = change
+    assert old in UNIT.read_text()
+    broken = UNIT.read_text().replace(old, new)
+
+    verified = verify(systemd_analyze, broken, tmp_path)
+
+    assert expected in verified.stderr
+
+
+# -- it agrees with nginx and production.ini ------------------------------------------------
+
+
+def test_the_enabled_instances_are_the_nginx_pool_and_include_production_ini_s_default_port():
+    [enable] = [line for line in unit_lines() if "systemctl enable --now" in line]
+    instances = [int(port) for port in re.findall(r"opalexe@(\d+)", enable)]
+    pool = [int(port) for port in re.findall(r"^\s*server 127\.0\.0\.1:(\d+);", SITE_CONF.read_text(), re.MULTILINE)]
+    ini = configparser.ConfigParser(interpolation=None)
+    ini.read(PRODUCTION_INI)
+
+    assert instances, "no `systemctl enable --now opalexe@PORT …` line in the unit"
+    assert instances == pool
+    assert int(ini.defaults()["http_port"]) in instances
+
+
+def test_each_instance_runs_pserve_on_production_ini_with_its_own_port():
+    command = exec_start()
+    pserve = next(index for index, word in enumerate(command) if Path(word).name == "pserve")
+
+    assert [Path(command[pserve + 1]).name, *command[pserve + 2 :]] == ["production.ini", "http_port=%i"]
+    # Each instance its own blob cache folder (etc/relstorage.conf: never shared).
+    assert "OPALEXE_BLOB_DIR=${OPALEXE_BLOB_DIR}/%i" in command[:pserve]
