@@ -11,15 +11,11 @@ as an operator would: ``opalexe -c production.ini init``.
 The stack is started once for the module (a few seconds); the story that
 stops a process starts it again on its port before it ends.
 
-Known failure, marked below: production.ini sets ``http_port = 6544`` in its
-``[DEFAULT]`` section, and PasteDeploy never lets a command line variable
-overwrite a default written in the file (``update_defaults(overwrite=False)``
-in ``paste.deploy.loadwsgi``; see Pylons/pyramid#2399). So
-``pserve production.ini http_port=6545`` listens on 6544, like every other
-instance of the systemd unit: only one process can start. The stack checks
-this first and raises :class:`PortIgnored`; once production.ini no longer
-holds that default, the stories run and the strict mark makes them fail
-until it is removed.
+production.ini holds no default ``http_port``: PasteDeploy never lets a
+command-line variable overwrite a default written in the file
+(``update_defaults(overwrite=False)`` in ``paste.deploy.loadwsgi``; see
+Pylons/pyramid#2399), so with one every instance of the systemd unit would
+bind the same port and only one process would start.
 """
 
 from __future__ import annotations
@@ -49,17 +45,6 @@ PROCESSES = 2
 SESSION_SECRET = "stack-session-secret-" + "s" * 32  # the same for every process, as in /etc/opalexe/env
 REQUEST_SECONDS = 10
 NEW_NAME = "Opalexe Cour d'appel d'Angers"
-
-
-class PortIgnored(AssertionError):
-    """``pserve production.ini http_port=<port>`` does not listen on ``port``."""
-
-
-pytestmark = pytest.mark.xfail(
-    raises=PortIgnored,
-    strict=True,
-    reason="production.ini's [DEFAULT] http_port wins over pserve's http_port=<port>: every process binds 6544",
-)
 
 
 @dataclass
@@ -98,13 +83,6 @@ def listen_address(port: int) -> str:
     return context.local_conf["listen"]
 
 
-def check_each_process_gets_its_port() -> None:
-    port = free_port()
-    address = listen_address(port)
-    if address != f"{LOOPBACK}:{port}":
-        raise PortIgnored(f"pserve production.ini http_port={port} would listen on {address}")
-
-
 def production_process(env: dict, workdir: Path) -> ServerProcess:
     """One instance of opalexe@.service: ``pserve production.ini http_port=%i``
     run from the code's folder, with a blob cache folder of its own."""
@@ -117,7 +95,6 @@ def production_process(env: dict, workdir: Path) -> ServerProcess:
 
 @pytest.fixture(scope="module")
 def stack(pg_cluster, nginx_in_front, tmp_path_factory):
-    check_each_process_gets_its_port()
     with fresh_database(pg_cluster) as dsn:
         workdir = tmp_path_factory.mktemp("production")
         env = operator_env(dsn, workdir / "blobs")
@@ -185,6 +162,11 @@ def set_cookie_attributes(answer: Answer, name: str) -> dict:
 
 
 # -- the stories ---------------------------------------------------------------------------
+
+
+def test_each_process_listens_on_the_port_it_is_given():
+    ports = [free_port(), free_port()]
+    assert [listen_address(port) for port in ports] == [f"{LOOPBACK}:{port}" for port in ports]
 
 
 def test_the_home_page_through_nginx_is_the_french_home_page(stack, nginx_certificates):
