@@ -7,20 +7,34 @@ replayed).
 
 import logging
 
-import transaction
-
 log = logging.getLogger(__name__)
 
 
-def current_transaction(obj=None):
-    """The transaction ``obj`` is being changed in: its connection's, or the
-    thread's current one for an object not stored yet."""
-    jar = getattr(obj, "_p_jar", None)
-    return jar.transaction_manager.get() if jar is not None else transaction.get()
+class DetachedObjectError(ValueError):
+    """The object is attached to nothing stored: no transaction can be told."""
 
 
-def after_commit(hook_caller, obj=None, **kwargs) -> None:
-    """Call ``hook_caller(**kwargs)`` once the transaction changing ``obj`` commits."""
+def current_transaction(obj):
+    """The transaction ``obj`` is being changed in: that of the connection of
+    ``obj`` or, for an object not stored yet (created in this transaction),
+    of its nearest stored ``__parent__``.
+
+    Never the thread's default transaction: requests (pyramid_tm) and the CLI
+    commit their own transaction managers, and a hook registered on the
+    default one would fire at some later, unrelated commit, or for a change
+    that was rolled back."""
+    node = obj
+    while node is not None:
+        jar = getattr(node, "_p_jar", None)
+        if jar is not None:
+            return jar.transaction_manager.get()
+        node = getattr(node, "__parent__", None)
+    raise DetachedObjectError(f"{obj!r} is not attached to a stored object: add it to the object graph first")
+
+
+def after_commit(hook_caller, obj, **kwargs) -> None:
+    """Call ``hook_caller(**kwargs)`` once the transaction changing ``obj``
+    (stored, or added under a stored parent) commits."""
     def fire(success):
         if not success:
             return

@@ -1,6 +1,7 @@
 """Side effects happen after commit: hooks fire and mail leaves only for
 transactions that committed."""
 
+import pytest
 import transaction
 from pyramid_mailer import get_mailer
 from pyramid_mailer.message import Message
@@ -9,8 +10,9 @@ from ZODB.MappingStorage import MappingStorage
 
 from opalexe_core import hookimpl
 from opalexe_core.plugins import make_plugin_manager
-from opalexe_core.resources import Account
+from opalexe_core.resources import Account, Expertise
 from opalexe_core.services.bootstrap import ensure_root
+from opalexe_core.services.events import DetachedObjectError, after_commit
 from opalexe_core.services.expertises import change_status, create_expertise
 from opalexe_core.testing.web import close_app, file_storage_uri, make_app, test_settings
 
@@ -88,3 +90,35 @@ def test_mail_is_sent_through_smtp_on_commit_and_never_on_abort(tmp_path, mail_s
         assert all(m["Subject"] != "Annulé" for m in mail_sink.messages)
     finally:
         close_app(app)
+
+
+def test_a_case_created_and_moved_in_one_transaction_fires_once_it_commits():
+    """The new case has no connection yet: its hook joins the transaction of
+    the stored container it was added to, not the thread's default one."""
+    pm = make_plugin_manager()
+    recorder = Recorder()
+    pm.register(recorder, name="recorder")
+    manager = transaction.TransactionManager()
+    expertise, expert = _case(manager, pm)
+    root = expertise.__parent__.__parent__
+
+    second = create_expertise(root, pm, expert=expert, jurisdiction_code="tj-angers", rg="18/2", exp="18/2",
+                              parties=[("Dupont", "demandeur", "physique"), ("Durand", "defendeur", "physique")])
+    change_status(second, "en_cours", actor_id=expert.id, pm=pm)
+    transaction.commit()  # the thread's default transaction: not the one the case is in
+    assert recorder.events == []
+    manager.abort()
+    transaction.commit()
+    assert recorder.events == []  # rolled back: nothing ever fires
+
+    third = create_expertise(root, pm, expert=expert, jurisdiction_code="tj-angers", rg="18/3", exp="18/3",
+                             parties=[("Dupont", "demandeur", "physique"), ("Durand", "defendeur", "physique")])
+    change_status(third, "en_cours", actor_id=expert.id, pm=pm)
+    manager.commit()
+    assert [(e.expertise_id, e.new) for e in recorder.events] == [(third.id, "en_cours")]
+
+
+def test_an_object_attached_to_nothing_stored_is_refused():
+    loose = Expertise(name="x", rg="1", exp=None, jurisdiction_code="tj-angers")
+    with pytest.raises(DetachedObjectError):
+        after_commit(print, loose)
