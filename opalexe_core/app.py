@@ -66,7 +66,12 @@ def make_app(raw_settings: dict, pm=None):
     pm.hook.opalexe_config_include(config=config, settings=settings)
 
     app = config.make_wsgi_app()
-    check_database(app.registry)
+    try:
+        check_database(app.registry)
+    except DatabaseNotReady:
+        for db in app.registry._zodb_databases.values():
+            db.close()  # release the FileStorage lock: the operator runs `opalexe init`/`evolve` next
+        raise
     return app
 
 
@@ -82,5 +87,9 @@ def check_database(registry) -> None:
     if version < SCHEMA_VERSION:
         raise DatabaseNotReady(
             f"database schema {version} is older than the code's {SCHEMA_VERSION}: run `opalexe evolve` first"
+        )
+    if version > SCHEMA_VERSION:
+        raise DatabaseNotReady(
+            f"database schema {version} is newer than the code's {SCHEMA_VERSION}: upgrade Opalexe first"
         )
     log.info("opalexe: database at schema %s", SCHEMA_VERSION)

@@ -10,7 +10,7 @@ import sys
 
 from pyramid.paster import get_appsettings, setup_logging
 
-from .evolve import SCHEMA_VERSION, EvolveContext, pending_steps, run_evolve
+from .evolve import SCHEMA_VERSION, EvolveContext, NewerSchemaError, pending_steps, refuse_newer, run_evolve
 from .plugins import describe_plugins, make_plugin_manager
 from .resources.root import RootMissing, get_root
 from .settings import Settings
@@ -57,6 +57,7 @@ def cmd_evolve(env: Environment, args) -> int:
         except RootMissing as error:
             print(f"opalexe evolve: {error}", file=sys.stderr)
             return 2
+        refuse_newer(root)
         pending = [number for number, _ in pending_steps(root)]
         if args.dry_run:
             print(f"Schéma {root.schema_version} → {SCHEMA_VERSION} ; étapes en attente : {pending or 'aucune'}")
@@ -114,6 +115,13 @@ def main(argv=None) -> int:
     env = Environment(config_uri)
     try:
         return args.func(env, args)
+    except NewerSchemaError as error:
+        print(
+            f"opalexe {args.command} : la base est au schéma {error.version}, plus récent que celui de ce code "
+            f"({error.latest}) ; installez la version d'Opalexe qui l'a écrite. Rien n'a été modifié.",
+            file=sys.stderr,
+        )
+        return 2
     finally:
         env.close()
 

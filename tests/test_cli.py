@@ -84,3 +84,40 @@ def test_the_server_refuses_an_uninitialised_database(tmp_path):
 
     with pytest.raises(DatabaseNotReady, match="opalexe init"):
         main({}, **test_settings(file_storage_uri(tmp_path)))
+
+
+def _write_schema_version(tmp_path, version: int) -> None:
+    """What a newer Opalexe would leave behind in the database."""
+    from opalexe_core.resources.root import get_root
+    from opalexe_core.storage import open_db, opened
+    from opalexe_core.testing.web import file_storage_uri
+
+    db = open_db(file_storage_uri(tmp_path / "var"))
+    try:
+        with opened(db) as (zodb_root, manager):
+            get_root(zodb_root).schema_version = version
+            manager.commit()
+    finally:
+        db.close()
+
+
+def test_a_database_written_by_a_newer_opalexe_is_left_untouched(ini, tmp_path):
+    from opalexe_core import main
+    from opalexe_core.app import DatabaseNotReady
+    from opalexe_core.evolve import SCHEMA_VERSION
+    from opalexe_core.testing.web import file_storage_uri, test_settings
+
+    assert run(ini, "init").returncode == 0
+    newer = SCHEMA_VERSION + 1
+    _write_schema_version(tmp_path, newer)
+    data_fs = tmp_path / "var" / "Data.fs"
+    size = data_fs.stat().st_size  # FileStorage appends every commit: any write grows it
+
+    for command in (["init", "--demo"], ["evolve"], ["evolve", "--dry-run"]):
+        result = run(ini, *command)
+        assert result.returncode == 2, (command, result.stdout)
+        assert f"la base est au schéma {newer}, plus récent que celui de ce code" in result.stderr
+        assert "Rien n'a été modifié." in result.stderr
+    with pytest.raises(DatabaseNotReady, match="newer than the code's"):
+        main({}, **test_settings(file_storage_uri(tmp_path / "var")))
+    assert data_fs.stat().st_size == size

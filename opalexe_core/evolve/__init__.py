@@ -39,6 +39,23 @@ class EvolveError(RuntimeError):
     pass
 
 
+class NewerSchemaError(EvolveError):
+    """The database was written by a newer Opalexe: this code must not touch it."""
+
+    def __init__(self, version: int, latest: int):
+        super().__init__(f"database schema {version} is newer than this code's {latest}: upgrade Opalexe first")
+        self.version = version
+        self.latest = latest
+
+
+def refuse_newer(root, steps=STEPS) -> None:
+    """Raise :class:`NewerSchemaError` if ``root`` was evolved past ``steps``."""
+    version = getattr(root, "schema_version", 0)
+    latest = steps[-1][0] if steps else 0
+    if version > latest:
+        raise NewerSchemaError(version, latest)
+
+
 def pending_steps(root, steps=STEPS):
     version = getattr(root, "schema_version", 0)
     return [(number, step) for number, step in steps if number > version]
@@ -49,6 +66,7 @@ def run_evolve(root, context: EvolveContext, steps=STEPS, txn=transaction.manage
     numbers = [number for number, _ in steps]
     if numbers != sorted(set(numbers)):
         raise EvolveError("evolve steps must have unique, ascending numbers")
+    refuse_newer(root, steps)
     done = []
     for number, step in pending_steps(root, steps):
         log.info("evolve: step %d (%s)", number, step.__module__)
