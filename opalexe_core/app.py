@@ -8,7 +8,7 @@ from pyramid.config import Configurator
 from pyramid.session import SignedCookieSessionFactory
 
 from .plugins import make_plugin_manager
-from .resources.root import RootMissing, get_root, root_factory
+from .resources.root import RootMissing, get_root, request_root, root_factory
 from .rights import build_rights_matrix
 from .security import SecurityPolicy
 from .settings import Settings
@@ -27,6 +27,8 @@ def make_app(raw_settings: dict, pm=None):
     settings = Settings.from_ini(raw_settings)
     raw = dict(raw_settings)
     raw.setdefault("tm.manager_hook", "pyramid_tm.explicit_manager")
+    # A view that answers 4xx/5xx without raising must not commit what it changed.
+    raw.setdefault("tm.commit_veto", "pyramid_tm.default_commit_veto")
     raw.setdefault("retry.attempts", "3")
     raw.setdefault("pyramid.default_locale_name", "fr")
     ensure_file_storage_dir(raw.get("zodbconn.uri", ""))
@@ -54,6 +56,7 @@ def make_app(raw_settings: dict, pm=None):
             reissue_time=300,
         )
     )
+    config.add_request_method(request_root, "opalexe_root", reify=True)
     config.set_security_policy(SecurityPolicy())
     config.set_default_csrf_options(require_csrf=True)
     config.add_translation_dirs("colander:locale/", "deform:locale/", "opalexe_core:locale/")

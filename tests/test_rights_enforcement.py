@@ -9,6 +9,7 @@ The expectations below are written out by hand from the courts' conventions
 import re
 
 import pytest
+from pyramid.authorization import ACLHelper
 
 from opalexe_core.storage import opened
 from opalexe_core.testing.web import browser_client, demo_login
@@ -123,3 +124,22 @@ def test_a_deactivated_participant_loses_the_case_but_keeps_its_history(module_a
         finally:
             case.participants[mediateur.id].active = True
             manager.commit()
+
+
+def test_the_administrator_s_permissions_stop_at_the_expertises_container(module_app):
+    """The root grants the administrator everything; the expertises container
+    ends its ACL with DENY_ALL, so none of it reaches cases (no case creation
+    by the administrator, who is not an expert)."""
+    admin = ["system.Everyone", "system.Authenticated", "account:x", "group:admin", "profile:greffier"]
+    expert = ["system.Everyone", "system.Authenticated", "account:y", "profile:expert"]
+    with opened(module_app.registry._zodb_databases[""]) as (zodb_root, _):
+        root = zodb_root["opalexe"]
+        assert ACLHelper().permits(root, admin, "create")
+        assert not ACLHelper().permits(root.expertises, admin, "create")
+        assert ACLHelper().permits(root.expertises, expert, "create")
+
+
+def test_the_jurisdictions_directory_is_for_logged_in_users(module_app, clients):
+    visitor = browser_client(module_app).get("/juridictions/")
+    assert visitor.status_int == 302 and visitor.location.endswith("/connexion")
+    assert clients("avocat1").get("/juridictions/").status_int == 200

@@ -136,7 +136,9 @@ class Expertises(Container):
     """Every expertise, keyed by a random id (a guessed URL finds nothing to
     read anyway: each expertise's ACL admits its participants only)."""
 
-    __acl__ = [(Allow, Authenticated, "view"), (Allow, "profile:expert", "create")]
+    # DENY_ALL: nothing more comes from the root's ACL (the administrator's
+    # permissions stop here: the administrator creates and reads no case).
+    __acl__ = [(Allow, Authenticated, "view"), (Allow, "profile:expert", "create"), DENY_ALL]
 
     def new_id(self) -> str:
         while True:

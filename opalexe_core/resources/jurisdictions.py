@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from persistent import Persistent
-from pyramid.authorization import Allow, Authenticated
+from pyramid.authorization import DENY_ALL, Allow, Authenticated
 
 from ..contract import JurisdictionSpec
 from ..labels import KIND_LABELS
@@ -43,7 +43,7 @@ class Jurisdiction(Persistent):
 class Jurisdictions(Container):
     """Courts keyed by code (``tj-angers``), readable by every logged-in user."""
 
-    __acl__ = [(Allow, Authenticated, "view")]
+    __acl__ = [(Allow, Authenticated, "view"), DENY_ALL]
 
     def sync(self, specs) -> tuple[int, int]:
         """Add or update courts from specs; returns (added, updated)."""

@@ -63,3 +63,11 @@ def get_root(zodb_root) -> Root:
 
 def root_factory(request) -> Root:
     return get_root(get_connection(request).root())
+
+
+def request_root(request) -> Root:
+    """``request.opalexe_root``: the traversal root, also for error pages of
+    requests that failed before traversal (an undecodable URL) and so have no
+    ``request.root``."""
+    root = getattr(request, "root", None)
+    return root if root is not None else root_factory(request)

@@ -1,6 +1,7 @@
 """Error pages in French: who is not logged in is sent to the login page."""
 
 from pyramid.csrf import BadCSRFToken
+from pyramid.exceptions import URLDecodeError
 from pyramid.httpexceptions import HTTPFound
 from pyramid.view import exception_view_config, forbidden_view_config, notfound_view_config
 
@@ -27,4 +28,13 @@ def bad_csrf(request):
     return {
         "title": _("Formulaire expiré"),
         "message": _("Le formulaire a expiré ou ne vient pas de cette plateforme. Rechargez la page et recommencez."),
+    }
+
+
+@exception_view_config(URLDecodeError, renderer="opalexe_core:templates/error.pt")
+def undecodable_url(request):
+    request.response.status = 400
+    return {
+        "title": _("Adresse illisible"),
+        "message": _("Cette adresse contient des caractères qui ne sont pas de l'UTF-8 valide. Vérifiez le lien suivi."),  # noqa: E501
     }

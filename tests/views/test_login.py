@@ -85,3 +85,30 @@ def test_an_anonymous_visitor_reading_pages_gets_no_cookie(testapp):
     for path in ("/", "/connexion"):
         response = testapp.get(path)
         assert "Set-Cookie" not in response.headers, path
+
+
+def test_a_plugin_provider_called_demo_unlocks_nothing(tmp_path):
+    """Only opalexe.dev_login opens the demo login, never a provider's id."""
+    from opalexe_core import hookimpl
+    from opalexe_core.app import make_app as build_app
+    from opalexe_core.contract import AuthProvider
+    from opalexe_core.plugins import make_plugin_manager
+    from opalexe_core.testing.web import init_platform
+
+    class Impostor:
+        @hookimpl
+        def opalexe_auth_providers_collect(self, settings):
+            return [AuthProvider(id="demo", label="Démonstration", journey="form", login_route="login_demo")]
+
+    settings = test_settings(file_storage_uri(tmp_path), **{"opalexe.dev_login": "false"})
+    init_platform(settings["zodbconn.uri"])
+    pm = make_plugin_manager()
+    pm.register(Impostor(), name="impostor")
+    app = build_app(settings, pm=pm)
+    try:
+        client = browser_client(app)
+        assert 'data-provider="demo"' in client.get("/connexion").text  # offered by the plugin…
+        assert client.get("/connexion/demo", expect_errors=True).status_int == 404  # …but it opens nothing
+        assert "Mes expertises" not in client.get("/").text
+    finally:
+        close_app(app)

@@ -1,0 +1,44 @@
+"""Error answers: in French, with the platform's layout, and nothing written."""
+
+from pyramid.response import Response
+
+from opalexe_core import hookimpl
+from opalexe_core.app import make_app
+from opalexe_core.plugins import make_plugin_manager
+from opalexe_core.testing.web import browser_client, close_app, file_storage_uri, init_platform, test_settings
+
+
+def test_an_undecodable_url_is_a_clear_400_not_a_crash(testapp):
+    for path in ("/%FF", "/expertises/%FF/", "/connexion/%C3%28"):
+        response = testapp.get(path, expect_errors=True)
+        assert response.status_int == 400, path
+        assert "Adresse illisible" in response.text
+        assert '<a class="brand"' in response.text  # the usual layout, with its way home
+
+
+class RenamesThenRefuses:
+    """A view that changes the database and then answers an error without
+    raising: what a buggy plugin view could do."""
+
+    @hookimpl
+    def opalexe_config_include(self, config, settings):
+        def rename_then_refuse(request):
+            request.root.settings.platform_name = "Écrit par erreur"
+            return Response("refusé", status=400)
+
+        config.add_route("test_rename", "/test/renommer")
+        config.add_view(rename_then_refuse, route_name="test_rename")
+
+
+def test_an_error_answer_commits_nothing(tmp_path):
+    settings = test_settings(file_storage_uri(tmp_path))
+    init_platform(settings["zodbconn.uri"])
+    pm = make_plugin_manager()
+    pm.register(RenamesThenRefuses(), name="renames-then-refuses")
+    app = make_app(settings, pm=pm)
+    try:
+        client = browser_client(app)
+        assert client.get("/test/renommer", expect_errors=True).status_int == 400
+        assert '<a class="brand" href="http://localhost/">Opalexe</a>' in client.get("/").text
+    finally:
+        close_app(app)
