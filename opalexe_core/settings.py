@@ -46,7 +46,9 @@ class Settings:
 
     @classmethod
     def from_ini(cls, raw: dict) -> Settings:
-        environment = raw.get("opalexe.environment", "development").strip()
+        # No default: a forgotten line must not turn a server into a
+        # development one (demo login allowed, plain cookies, any secret).
+        environment = (raw.get("opalexe.environment") or "").strip()
         if environment not in ("development", "production", "test"):
             raise SettingsError(
                 f"opalexe.environment must be development, production or test, not {environment!r}"
@@ -61,6 +63,15 @@ class Settings:
             trusted_proxies = parse_networks(aslist(raw.get("opalexe.trusted_proxies", "")))
         except ValueError as error:
             raise SettingsError(f"opalexe.trusted_proxies: {error}") from None
+        secure_cookies = asbool(raw.get("opalexe.secure_cookies", environment == "production"))
+        if environment == "production":
+            if not secure_cookies:
+                raise SettingsError("opalexe.secure_cookies cannot be false in production: sessions travel over HTTPS")
+            everyone = [str(network) for network in trusted_proxies if network.prefixlen == 0]
+            if everyone:
+                raise SettingsError(
+                    f"opalexe.trusted_proxies: {everyone[0]} trusts every address; name the proxies' addresses"
+                )
         return cls(
             environment=environment,
             dev_login=dev_login,
@@ -68,5 +79,5 @@ class Settings:
             trusted_proxies=trusted_proxies,
             templates_dir=raw.get("opalexe.templates_dir", "").strip() or DEFAULT_TEMPLATES_DIR,
             session_secret=secret or os.urandom(32).hex(),
-            secure_cookies=asbool(raw.get("opalexe.secure_cookies", environment == "production")),
+            secure_cookies=secure_cookies,
         )

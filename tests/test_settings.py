@@ -42,18 +42,37 @@ def test_an_unknown_environment_is_refused():
         Settings.from_ini({"opalexe.environment": "staging"})
 
 
+def test_a_missing_environment_is_refused_rather_than_taken_for_development():
+    with pytest.raises(SettingsError, match="opalexe.environment must be development, production or test, not ''"):
+        Settings.from_ini({"opalexe.dev_login": "true"})
+
+
+PRODUCTION = {"opalexe.environment": "production", "opalexe.session_secret": "s" * 40}
+
+
+def test_production_refuses_plain_cookies():
+    with pytest.raises(SettingsError, match="secure_cookies cannot be false in production"):
+        Settings.from_ini({**PRODUCTION, "opalexe.secure_cookies": "false"})
+
+
+@pytest.mark.parametrize("everyone", ["0.0.0.0/0", "::/0"])
+def test_production_refuses_to_trust_every_address_as_a_proxy(everyone):
+    with pytest.raises(SettingsError, match="trusts every address"):
+        Settings.from_ini({**PRODUCTION, "opalexe.trusted_proxies": f"127.0.0.1 {everyone}"})
+
+
 def test_disabled_plugins_and_trusted_proxies_are_lists():
-    settings = Settings.from_ini({"opalexe.plugins.disabled": "naming_cncej\n other", "opalexe.trusted_proxies":
-                                  "127.0.0.1 ::1"})
+    settings = Settings.from_ini({"opalexe.environment": "test", "opalexe.plugins.disabled": "naming_cncej\n other",
+                                  "opalexe.trusted_proxies": "127.0.0.1 ::1"})
     assert settings.plugins_disabled == ("naming_cncej", "other")
     assert [str(network) for network in settings.trusted_proxies] == ["127.0.0.1/32", "::1/128"]
 
 
 def test_trusted_proxies_may_be_networks():
-    settings = Settings.from_ini({"opalexe.trusted_proxies": "10.0.0.0/8"})
+    settings = Settings.from_ini({"opalexe.environment": "test", "opalexe.trusted_proxies": "10.0.0.0/8"})
     assert str(settings.trusted_proxies[0]) == "10.0.0.0/8"
 
 
 def test_a_trusted_proxy_that_is_no_address_is_refused_at_start():
     with pytest.raises(SettingsError, match="'nginx.local' is neither an IP address nor a network"):
-        Settings.from_ini({"opalexe.trusted_proxies": "127.0.0.1 nginx.local"})
+        Settings.from_ini({"opalexe.environment": "test", "opalexe.trusted_proxies": "127.0.0.1 nginx.local"})
