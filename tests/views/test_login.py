@@ -2,8 +2,21 @@
 session renewal and CSRF."""
 
 import pytest
+from pyramid.csrf import get_csrf_token
+from pyramid.response import Response
 
-from opalexe_core.testing.web import browser_client, close_app, demo_login, file_storage_uri, make_app, test_settings
+from opalexe_core import hookimpl
+from opalexe_core.app import make_app as build_app
+from opalexe_core.contract import AuthProvider
+from opalexe_core.plugins import make_plugin_manager
+from opalexe_core.testing.web import (
+    browser_client,
+    close_app,
+    demo_login,
+    file_storage_uri,
+    init_platform,
+    test_settings,
+)
 
 
 def test_the_login_page_offers_the_installed_providers(testapp):
@@ -56,17 +69,41 @@ def test_an_unknown_account_id_is_refused(testapp):
 
 
 def test_the_demo_login_does_not_exist_when_disabled(tmp_path):
-    app = make_app(test_settings(file_storage_uri(tmp_path), **{"opalexe.dev_login": "false"}))
+    settings = test_settings(file_storage_uri(tmp_path), **{"opalexe.dev_login": "false"})
+    init_platform(settings["zodbconn.uri"])
+    pm = make_plugin_manager()
+    pm.register(FormPage(), name="form-page")
+    app = build_app(settings, pm=pm)
     try:
         client = browser_client(app)
         assert 'data-provider="demo"' not in client.get("/connexion").text
         assert client.get("/connexion/demo", expect_errors=True).status_int == 404
-        token_page = client.get("/connexion")  # any page gives a session, hence a CSRF token
-        assert token_page.status_int == 200
-        assert client.post("/connexion/demo", {"account_id": "x"}, expect_errors=True).status_int in (400, 404)
+        # A well-formed post, with a valid CSRF token and a real account, opens nothing either.
+        token = client.get("/test/jeton").text
+        admin_id = _account_id(app, "admin")
+        posted = client.post("/connexion/demo", {"csrf_token": token, "account_id": admin_id}, expect_errors=True)
+        assert posted.status_int == 404
+        assert client.get("/comptes/", expect_errors=True).status_int == 302  # still a visitor: to the login page
         assert "Aucun moyen de connexion" in client.get("/connexion").text
     finally:
         close_app(app)
+
+
+class FormPage:
+    """A plugin page with a form: it gives a visitor a session and its CSRF token."""
+
+    @hookimpl
+    def opalexe_config_include(self, config, settings):
+        config.add_route("test_form_token", "/test/jeton")
+        config.add_view(lambda request: Response(get_csrf_token(request)), route_name="test_form_token")
+
+
+def _account_id(app, key) -> str:
+    from opalexe_core.services.demo import demo_email
+    from opalexe_core.storage import opened
+
+    with opened(app.registry._zodb_databases[""]) as (zodb_root, _):
+        return zodb_root["opalexe"].accounts.find_by_email(demo_email(key)).id
 
 
 def test_session_cookie_is_httponly_and_samesite(testapp):
@@ -89,12 +126,6 @@ def test_an_anonymous_visitor_reading_pages_gets_no_cookie(testapp):
 
 def test_a_plugin_provider_called_demo_unlocks_nothing(tmp_path):
     """Only opalexe.dev_login opens the demo login, never a provider's id."""
-    from opalexe_core import hookimpl
-    from opalexe_core.app import make_app as build_app
-    from opalexe_core.contract import AuthProvider
-    from opalexe_core.plugins import make_plugin_manager
-    from opalexe_core.testing.web import init_platform
-
     class Impostor:
         @hookimpl
         def opalexe_auth_providers_collect(self, settings):
