@@ -9,15 +9,19 @@ active participant ``expertise:<role>`` (plus
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from pyramid.authorization import ACLHelper, Authenticated, Everyone
 from pyramid.location import lineage
 
 from .contract import PARTY_ROLES
 from .resources.accounts import ADMIN_PRINCIPAL
 from .resources.expertise import Expertise
+from .resources.root import RootMissing
 from .rights import party_role_principal, role_principal
 
 SESSION_KEY = "opalexe.account_id"
+LOGIN_KEY = "opalexe.login_id"
 
 
 def find_expertise(context) -> Expertise | None:
@@ -41,21 +45,29 @@ def principals_for(account, context) -> list[str]:
 
 
 class SecurityPolicy:
-    """Session-backed identity (the login journeys put the account id in the
-    session), ACL-backed permissions."""
+    """Session-backed identity, ACL-backed permissions.
+
+    A login journey calls ``remember``: the session (a signed cookie) gets
+    the account id and the id of a login opened on the account; the login
+    stays valid only while the account holds it open (logout closes it,
+    :data:`~opalexe_core.resources.accounts.LOGIN_LIFETIME` ends it)."""
 
     def __init__(self):
         self.helper = ACLHelper()
 
     def identity(self, request):
         account_id = request.session.get(SESSION_KEY)
-        if not account_id:
+        login_id = request.session.get(LOGIN_KEY)
+        if not account_id or not login_id:
             return None
         try:
-            accounts = request.root.accounts
-        except Exception:  # no root yet: nobody is logged in
+            accounts = request.opalexe_root.accounts
+        except RootMissing:  # an empty database: nobody is logged in
             return None
-        return accounts.get(account_id)
+        account = accounts.get(account_id)
+        if account is None or not account.login_is_open(login_id, datetime.now(UTC)):
+            return None
+        return account
 
     def authenticated_userid(self, request):
         account = request.identity
@@ -66,13 +78,18 @@ class SecurityPolicy:
         return self.helper.permits(context, principals, permission)
 
     def remember(self, request, userid, **kw):
-        # A new session id at login defeats session fixation.
+        account = request.opalexe_root.accounts[userid]
+        # A new session at login defeats session fixation.
         request.session.invalidate()
         request.session[SESSION_KEY] = userid
+        request.session[LOGIN_KEY] = account.open_login(datetime.now(UTC))
         request.session.new_csrf_token()
         return []
 
     def forget(self, request, **kw):
+        account = request.identity
+        if account is not None:
+            account.close_login(request.session[LOGIN_KEY])
         request.session.invalidate()
         return []
 

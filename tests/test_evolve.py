@@ -69,3 +69,30 @@ def test_steps_must_be_unique_and_ascending(conn):
     with pytest.raises(EvolveError):
         run_evolve(root, EvolveContext(pm=None), steps=((2, lambda r, c: None), (1, lambda r, c: None)),
                    txn=manager)
+
+
+def test_step_2_gives_accounts_of_a_step_1_database_their_login_table_and_keeps_the_rest(conn):
+    """A database at schema 1 (accounts without ``logins``) evolves to the
+    current schema without losing anything, and its people can log in."""
+    from datetime import UTC, datetime
+
+    from opalexe_core.evolve import STEPS
+    from opalexe_core.resources import Account
+
+    connection, manager = conn
+    connection.root()["opalexe"] = root = Root()
+    manager.commit()
+    run_evolve(root, EvolveContext(pm=None), steps=STEPS[:1], txn=manager)
+    account = root.accounts.add_account(Account("Jean", "Martin", "jean@example.test", "expert"))
+    account.expertise_ids.add("0123456789abcdef")
+    del account.logins  # as an account written by the code of schema 1
+    manager.commit()
+    assert root.schema_version == 1
+
+    assert run_evolve(root, EvolveContext(pm=None), txn=manager) == [2]
+    assert run_evolve(root, EvolveContext(pm=None), txn=manager) == []
+
+    account = root.accounts.find_by_email("jean@example.test")
+    assert list(account.expertise_ids) == ["0123456789abcdef"] and account.display_name == "Jean MARTIN"
+    now = datetime.now(UTC)
+    assert account.login_is_open(account.open_login(now), now)

@@ -18,12 +18,15 @@ from dataclasses import dataclass
 
 import transaction
 
-from . import step0001_layout
+from . import step0001_layout, step0002_account_logins
 
 log = logging.getLogger(__name__)
 
 #: (number, step function) in ascending order.
-STEPS = ((1, step0001_layout.evolve),)
+STEPS = (
+    (1, step0001_layout.evolve),
+    (2, step0002_account_logins.evolve),
+)
 
 SCHEMA_VERSION = STEPS[-1][0]
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from BTrees.OOBTree import OOBTree, OOTreeSet
 from persistent import Persistent
@@ -13,6 +13,9 @@ from ..labels import PROFILE_LABELS
 from .container import Container
 
 ADMIN_PRINCIPAL = "group:admin"
+
+#: How long a login lasts at most, however active the session: a working day.
+LOGIN_LIFETIME = timedelta(hours=10)
 
 
 def normalize_email(email: str) -> str:
@@ -25,6 +28,11 @@ class Account(Persistent):
 
     ``expertise_ids`` indexes the cases this account takes part in, so a
     dashboard reads a handful of ids instead of scanning every case.
+
+    ``logins`` holds the open logins (login id → when it was opened). The
+    session cookie only carries a login id: logging out closes it here, so a
+    copy of the cookie taken before is worth nothing afterwards, and no login
+    outlives :data:`LOGIN_LIFETIME`.
     """
 
     __parent__ = None
@@ -40,6 +48,23 @@ class Account(Persistent):
         self.is_admin = is_admin
         self.created_at = datetime.now(UTC)
         self.expertise_ids = OOTreeSet()
+        self.logins = OOBTree()
+
+    def open_login(self, now: datetime) -> str:
+        """A new login id; logins past their lifetime are dropped."""
+        for login_id, opened in list(self.logins.items()):
+            if now - opened >= LOGIN_LIFETIME:
+                del self.logins[login_id]
+        login_id = secrets.token_urlsafe(18)
+        self.logins[login_id] = now
+        return login_id
+
+    def login_is_open(self, login_id: str, now: datetime) -> bool:
+        opened = self.logins.get(login_id)
+        return opened is not None and now - opened < LOGIN_LIFETIME
+
+    def close_login(self, login_id: str) -> None:
+        self.logins.pop(login_id, None)
 
     @property
     def id(self) -> str:

@@ -143,3 +143,51 @@ def test_a_plugin_provider_called_demo_unlocks_nothing(tmp_path):
         assert "Mes expertises" not in client.get("/").text
     finally:
         close_app(app)
+
+
+def _copy_session(source, target) -> None:
+    target.set_cookie("opalexe_session", source.cookies["opalexe_session"])
+
+
+def test_after_logout_a_copy_of_the_session_cookie_opens_nothing(testapp, app):
+    home = demo_login(testapp, "admin")
+    thief = browser_client(app)
+    _copy_session(testapp, thief)
+    assert thief.get("/comptes/").status_int == 200  # the copy works while the login is open
+
+    logout = next(f for f in home.forms.values() if f.action.endswith("/deconnexion"))
+    logout.submit()
+
+    assert thief.get("/comptes/").status_int == 302  # closed on the server: back to the login page
+    assert "Bienvenue sur Opalexe" in thief.get("/").text
+
+
+def test_logging_out_in_one_browser_keeps_the_other_logged_in(testapp, app):
+    other = browser_client(app)
+    demo_login(other, "expert")
+    home = demo_login(testapp, "expert")
+
+    next(f for f in home.forms.values() if f.action.endswith("/deconnexion")).submit()
+
+    assert "Mes expertises" in other.get("/").text
+
+
+def test_no_login_outlives_its_lifetime(testapp, app):
+    from datetime import UTC, datetime
+
+    from opalexe_core.resources.accounts import LOGIN_LIFETIME
+    from opalexe_core.services.demo import demo_email
+    from opalexe_core.storage import opened
+
+    demo_login(testapp, "expert")
+    with opened(app.registry._zodb_databases[""]) as (zodb_root, manager):
+        account = zodb_root["opalexe"].accounts.find_by_email(demo_email("expert"))
+        [login_id] = list(account.logins.keys())
+        account.logins[login_id] = datetime.now(UTC) - LOGIN_LIFETIME  # opened a working day ago
+        manager.commit()
+
+    assert "Bienvenue sur Opalexe" in testapp.get("/").text
+    demo_login(testapp, "expert")
+    with opened(app.registry._zodb_databases[""]) as (zodb_root, _):
+        account = zodb_root["opalexe"].accounts.find_by_email(demo_email("expert"))
+        assert login_id not in account.logins  # the stale login was dropped at the next one
