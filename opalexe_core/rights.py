@@ -97,15 +97,16 @@ class RightsMatrix:
             cells[(amendment.folder_kind, Role(amendment.role))] = Right(amendment.right)
         return RightsMatrix(cells)
 
-    def acl(self, folder_kind: str, party_id: str | None = None) -> list:
-        """The ``__acl__`` of a folder of this kind (of this party, if any)."""
+    def acl(self, folder_kind: str, party_id: str | None = None, *, deposits_open: bool = True) -> list:
+        """The ``__acl__`` of a folder of this kind (of this party, if any);
+        read rights only when ``deposits_open`` is false (a closed case)."""
         acl = []
         for role in self.roles:
             right = self.right(folder_kind, role)
             if right is Right.NONE:
                 continue
             acl.append((Allow, role_principal(role), "view"))
-            if right is Right.DEPOSIT:
+            if right is Right.DEPOSIT and deposits_open:
                 if role in PARTY_ROLES and party_id is not None:
                     acl.append((Allow, party_role_principal(role, party_id), "deposit"))
                 elif role not in PARTY_ROLES:
@@ -115,7 +116,12 @@ class RightsMatrix:
 
 
 def build_rights_matrix(pm) -> RightsMatrix:
-    matrix = RightsMatrix()
-    for amendments in pm.hook.opalexe_rights_matrix_amend(matrix=matrix):
+    """The core matrix with every plugin's amendments. Each plugin is shown
+    the core matrix; amendments apply in the order plugins were registered,
+    so on the same cell the plugin registered last wins (pluggy calls hook
+    implementations last-registered first, hence the reversal)."""
+    core = RightsMatrix()
+    matrix = core
+    for amendments in reversed(pm.hook.opalexe_rights_matrix_amend(matrix=core)):
         matrix = matrix.amended(amendments or ())
     return matrix

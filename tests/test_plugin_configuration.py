@@ -127,3 +127,22 @@ def test_an_amendment_that_is_not_a_right_amendment_is_refused():
     pm.register(Broken(), name="broken")
     with pytest.raises(TypeError, match="RightAmendment"):
         build_rights_matrix(pm)
+
+
+def test_on_the_same_cell_the_plugin_registered_last_wins():
+    from opalexe_core.rights import build_rights_matrix
+
+    def amending(right):
+        class Amends:
+            @hookimpl
+            def opalexe_rights_matrix_amend(self, matrix):
+                assert matrix.right("notes_expert", Role.SAPITEUR) is Right.READ  # the core's matrix
+                return [RightAmendment("notes_expert", Role.SAPITEUR, right)]
+
+        return Amends()
+
+    pm = make_plugin_manager()
+    pm.register(amending(Right.NONE), name="first")
+    pm.register(amending(Right.DEPOSIT), name="second")
+
+    assert build_rights_matrix(pm).right("notes_expert", Role.SAPITEUR) is Right.DEPOSIT

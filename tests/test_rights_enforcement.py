@@ -143,3 +143,23 @@ def test_the_jurisdictions_directory_is_for_logged_in_users(module_app, clients)
     visitor = browser_client(module_app).get("/juridictions/")
     assert visitor.status_int == 302 and visitor.location.endswith("/connexion")
     assert clients("avocat1").get("/juridictions/").status_int == 200
+
+
+def _case_urls_by_status(client) -> dict:
+    """The expert's dashboard: one demo case in each status."""
+    rows = re.findall(r'<tr>\s*<td><a href="http://localhost(/expertises/[0-9a-f]+/)">.*?</a></td><td>([^<]+)</td>',
+                      client.get("/").text)
+    return {status: url for url, status in rows}
+
+
+@pytest.mark.parametrize(("status", "may_deposit"),
+                         [("Créée", True), ("En cours", True), ("Terminée", False), ("Archivée", False)])
+def test_a_closed_case_takes_no_more_deposits_but_stays_readable(clients, status, may_deposit):
+    expert = clients("expert")
+    case_url = _case_urls_by_status(expert)[status]
+
+    folder = expert.get(f"{case_url}dossiers/01-expert-greffe-parties/")
+
+    assert folder.status_int == 200
+    assert ("Vous pouvez déposer des documents dans ce coffre." in folder.text) is may_deposit
+    assert ("Ce coffre vous est ouvert en lecture." in folder.text) is not may_deposit

@@ -15,6 +15,7 @@ from BTrees.OOBTree import OOBTree
 from persistent import Persistent
 from persistent.list import PersistentList
 from pyramid.authorization import DENY_ALL, Allow, Authenticated
+from pyramid.location import lineage
 from pyramid.threadlocal import get_current_registry
 
 from ..contract import Role
@@ -23,6 +24,8 @@ from .container import Container
 
 STATUSES = ("creee", "en_cours", "terminee", "archivee")
 TRANSITIONS = {"creee": ("en_cours",), "en_cours": ("terminee",), "terminee": ("archivee",), "archivee": ()}
+#: Statuses in which documents may be deposited: « terminée » closes deposits.
+DEPOSIT_STATUSES = ("creee", "en_cours")
 
 PARTY_SIDES = ("demandeur", "defendeur", "intervenant")
 PAPER_REASONS = ("refus", "absente", "defaillante")
@@ -64,7 +67,8 @@ class Participant(Persistent):
 
 
 class Folder(Container):
-    """A folder of an expertise; ``kind`` keys the rights matrix."""
+    """A folder of an expertise; ``kind`` keys the rights matrix. Its ACL is
+    the matrix's for its kind, without any deposit once its case is closed."""
 
     def __init__(self, kind: str, title: str, party_id: str | None = None):
         super().__init__()
@@ -75,7 +79,13 @@ class Folder(Container):
     @property
     def __acl__(self):
         matrix = getattr(get_current_registry(), "opalexe_rights", None) or RightsMatrix()
-        return matrix.acl(self.kind, self.party_id)
+        expertise = self.expertise
+        deposits_open = expertise is None or expertise.status in DEPOSIT_STATUSES
+        return matrix.acl(self.kind, self.party_id, deposits_open=deposits_open)
+
+    @property
+    def expertise(self) -> Expertise | None:
+        return next((node for node in lineage(self) if isinstance(node, Expertise)), None)
 
 
 class Expertise(Persistent):
