@@ -5,9 +5,22 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from ..contract import PARTY_ROLES, Role, StatusChange
-from ..resources.expertise import TRANSITIONS, Expertise, Folder, Participant, Party
+from ..resources.expertise import DEPOSIT_STATUSES, TRANSITIONS, Expertise, Folder, Participant, Party
 from .events import after_commit
 from .naming import case_facts, compute_case_name, normalize_number
+
+
+#: The roles an account may play in a case, by its profile. A sapiteur is a
+#: specialist: a registered expert or not. The administrator plays none.
+ROLES_BY_PROFILE = {
+    "expert": (Role.EXPERT, Role.CO_EXPERT, Role.SAPITEUR),
+    "intervenant": (Role.INTERVENANT, Role.SAPITEUR),
+    "magistrat": (Role.MAGISTRAT,),
+    "greffier": (Role.GREFFIER,),
+    "avocat": (Role.AVOCAT,),
+    "mediateur": (Role.MEDIATEUR,),
+    "administrateur": (),
+}
 
 
 class ExpertiseError(ValueError):
@@ -61,7 +74,19 @@ def _build_folders(expertise, pm, jurisdiction_spec):
 
 
 def add_participant(root, expertise, account, role, party_id=None) -> Participant:
+    """Add ``account`` to the case in ``role``. Refused: an account already
+    in the case (active or not: its past stays on record; reactivation is its
+    own action), a role its profile cannot play, a second expert, a lawyer or
+    intervenant without one of the case's parties, a closed case."""
     role = Role(role)
+    if expertise.status not in DEPOSIT_STATUSES:
+        raise ExpertiseError("L'expertise est close : on ne peut plus y ajouter de participant.")
+    if account.id in expertise.participants:
+        raise ExpertiseError(f"{account.display_name} participe déjà à cette expertise.")
+    if role not in ROLES_BY_PROFILE.get(account.profile, ()):
+        raise ExpertiseError(f"Le profil de {account.display_name} ne lui permet pas ce rôle dans l'expertise.")
+    if role is Role.EXPERT and expertise.participants_by_role(Role.EXPERT):
+        raise ExpertiseError("L'expertise a déjà son expert : ajoutez un co-expert.")
     if role in PARTY_ROLES and expertise.party(party_id) is None:
         raise ExpertiseError("Un avocat ou un intervenant doit être rattaché à une partie de l'expertise.")
     if role not in PARTY_ROLES:

@@ -104,6 +104,51 @@ def test_a_lawyer_must_belong_to_a_party(db):
         assert lawyer.id not in expertise.participants
 
 
+def test_participants_keep_their_place_and_play_only_roles_their_profile_allows(db):
+    pm = make_plugin_manager()
+    with opened(db) as (manager, root):
+        expert = root.accounts.add_account(Account("Jean", "Martin", "jean@example.test", "expert"))
+        other_expert = root.accounts.add_account(Account("Claire", "Bernard", "claire@example.test", "expert"))
+        lawyer = root.accounts.add_account(Account("Sophie", "Moreau", "sophie@example.test", "avocat"))
+        admin = root.accounts.add_account(Account("Alice", "Admin", "alice@example.test", "administrateur", True))
+        expertise = _new_case(root, pm, expert)
+        party = expertise.parties[0].id
+        add_participant(root, expertise, lawyer, Role.AVOCAT, party_id=party)
+        lawyer_since = expertise.participants[lawyer.id].added_at
+        expertise.participants[lawyer.id].active = False  # the expert set it « inactif »
+
+        refusals = [
+            ((lawyer, Role.AVOCAT, party), "participe déjà"),  # no silent reactivation: its past stays
+            ((expert, Role.CO_EXPERT, None), "participe déjà"),  # nor a new role for the expert
+            ((other_expert, Role.EXPERT, None), "a déjà son expert"),
+            ((lawyer, Role.MAGISTRAT, None), "participe déjà"),
+            ((admin, Role.EXPERT, None), "ne lui permet pas ce rôle"),
+            ((other_expert, Role.AVOCAT, party), "ne lui permet pas ce rôle"),
+        ]
+        for (account, role, party_id), message in refusals:
+            with pytest.raises(ExpertiseError, match=message):
+                add_participant(root, expertise, account, role, party_id=party_id)
+
+        assert expertise.participants[lawyer.id].active is False
+        assert expertise.participants[lawyer.id].added_at == lawyer_since
+        assert [p.account_id for p in expertise.participants_by_role(Role.EXPERT)] == [expert.id]
+        assert admin.id not in expertise.participants and expertise.id not in admin.expertise_ids
+        add_participant(root, expertise, other_expert, Role.CO_EXPERT)  # what it may be
+
+
+def test_a_closed_case_takes_no_new_participant(db):
+    pm = make_plugin_manager()
+    with opened(db) as (manager, root):
+        expert = root.accounts.add_account(Account("Jean", "Martin", "jean@example.test", "expert"))
+        late = root.accounts.add_account(Account("Claire", "Bernard", "claire@example.test", "expert"))
+        expertise = _new_case(root, pm, expert)
+        for status in ("en_cours", "terminee"):
+            change_status(expertise, status, actor_id=expert.id, pm=pm)
+        with pytest.raises(ExpertiseError, match="close"):
+            add_participant(root, expertise, late, Role.CO_EXPERT)
+        assert late.id not in expertise.participants
+
+
 def test_the_accounts_directory_refuses_a_second_account_with_the_same_email(db):
     with opened(db) as (manager, root):
         root.accounts.add_account(Account("Jean", "Martin", "Jean@Example.test", "expert"))
