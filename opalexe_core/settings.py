@@ -16,7 +16,9 @@ from .proxy import Network, parse_networks
 _HERE = os.path.dirname(os.path.abspath(__file__))
 
 #: The project's top-level ``templates/`` folder (page, mail and letter
-#: templates), beside the ``opalexe_core`` package in a source checkout.
+#: templates), beside the ``opalexe_core`` package in a source checkout. An
+#: installed (not editable) copy has no such folder beside its package: its
+#: ini file names the checkout's folder (``production.ini`` does).
 DEFAULT_TEMPLATES_DIR = os.path.normpath(os.path.join(_HERE, os.pardir, "templates"))
 
 
@@ -72,12 +74,21 @@ class Settings:
                 raise SettingsError(
                     f"opalexe.trusted_proxies: {everyone[0]} trusts every address; name the proxies' addresses"
                 )
+        templates_dir = raw.get("opalexe.templates_dir", "").strip()
+        if not templates_dir:
+            if not os.path.isdir(DEFAULT_TEMPLATES_DIR):
+                raise SettingsError(
+                    f"opalexe.templates_dir is not given and there is no {DEFAULT_TEMPLATES_DIR}: an installed"
+                    " (not editable) copy ships no templates; name the checkout's templates/ folder"
+                    " (production.ini: %(here)s/templates)"
+                )
+            templates_dir = DEFAULT_TEMPLATES_DIR
         return cls(
             environment=environment,
             dev_login=dev_login,
             plugins_disabled=tuple(aslist(raw.get("opalexe.plugins.disabled", ""))),
             trusted_proxies=trusted_proxies,
-            templates_dir=raw.get("opalexe.templates_dir", "").strip() or DEFAULT_TEMPLATES_DIR,
+            templates_dir=templates_dir,
             session_secret=secret or os.urandom(32).hex(),
             secure_cookies=secure_cookies,
         )
