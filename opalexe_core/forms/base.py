@@ -3,20 +3,48 @@
 import colander
 import deform
 
+from ..i18n import _
+
 
 @colander.deferred
 def _csrf_default(node, kw):
     return kw["request"].session.get_csrf_token()
 
 
+def _strings(value):
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _strings(item)
+    elif isinstance(value, list | tuple | set):
+        for item in value:
+            yield from _strings(item)
+
+
+def _readable_text(node, appstruct):
+    """WebOb decodes undecodable bytes as U+FFFD: a name made of them would be
+    stored as « � ». Refuse the form instead (nobody types that character)."""
+    if any("\ufffd" in text for text in _strings(appstruct)):
+        raise colander.Invalid(
+            node, _("Le formulaire contient des caractères illisibles : vérifiez l'encodage du texte envoyé (UTF-8).")
+        )
+
+
 class CSRFSchema(colander.MappingSchema):
     """Base schema of every form that changes state. Pyramid checks the token
-    before the view runs (``require_csrf``); the field only carries it."""
+    before the view runs (``require_csrf``); the field only carries it. Every
+    field's text must have been readable (see :func:`_readable_text`)."""
+
+    def validator(self, node, appstruct):
+        _readable_text(node, appstruct)
 
     csrf_token = colander.SchemaNode(colander.String(), widget=deform.widget.HiddenWidget(), default=_csrf_default)
 
 
 def make_form(schema_class, request, button_label, **kw) -> deform.Form:
+    """The form, without autofocus: a page opens at its top, where a screen
+    reader starts, not inside the first field."""
     schema = schema_class().bind(request=request, **kw)
-    return deform.Form(schema, buttons=(deform.Button("submit", button_label),), formid="form")
+    return deform.Form(schema, buttons=(deform.Button("submit", button_label),), formid="form", focus="off")
 

@@ -50,3 +50,15 @@ def test_an_empty_form_names_every_missing_field(testapp):
     response = _account_form(testapp).submit("submit", expect_errors=True)
     assert response.status_int == 400
     assert response.text.count("Requis") >= 3
+
+
+def test_undecodable_form_bytes_are_refused_not_stored(testapp):
+    """Bytes that are not UTF-8 would be stored as « � »: the form says so."""
+    demo_login(testapp, "admin")
+    token = _account_form(testapp)["csrf_token"].value
+    body = f"csrf_token={token}&first_name=%FF%FE&last_name=Lambert&email=zoe%40example.test&profile=avocat"
+    response = testapp.post("/comptes/", params=body.encode(), content_type="application/x-www-form-urlencoded",
+                            expect_errors=True)
+    assert response.status_int == 400
+    assert "Le formulaire contient des caractères illisibles" in response.text
+    assert "zoe@example.test" not in testapp.get("/comptes/").text
