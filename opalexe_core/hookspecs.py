@@ -10,6 +10,10 @@ them. Value types come from :mod:`opalexe_core.contract`.
 other than ``None``; the core's own defaults are registered as the plugin
 ``core-defaults`` with ``trylast=True``, so any installed plugin wins over them
 and removing that plugin falls back to them without error.
+
+Each docstring says when the core calls the hook today. A hook marked
+*Reserved* is declared so plugins can be written against it, but nothing in
+the core calls it yet (``tests/test_hookspecs.py`` keeps that mark true).
 """
 
 from .markers import hookspec
@@ -44,22 +48,28 @@ def opalexe_config_include(config, settings):
 def opalexe_case_name_compute(facts):
     """Name an expertise from the facts of its designation order.
 
-    Called when an expertise is created or its parties, numbers, court or
-    expert change, and to preview the name in the creation form.
+    Called once per case, when it is created
+    (:func:`opalexe_core.services.expertises.create_expertise`), before
+    anything is stored. Today only the demo cases of ``opalexe init --demo``
+    are created this way: no page creates a case, and a case is never renamed
+    (parties, numbers, court or expert do not change after creation yet).
 
     :param facts: a :class:`~opalexe_core.contract.CaseFacts`.
     :return: the case name (``str``), or ``None`` to let another rule decide.
     :raise NamingError: when the rule applies but the facts do not allow it
-        (for example a missing n° EXP); its French message is shown to the user
-        and nothing is saved.
+        (for example a missing n° EXP); nothing is stored. Its message is
+        French, written for the user.
     """
 
 
 @hookspec(firstresult=True)
 def opalexe_case_number_normalize(number, kind):
-    """Normalise a court number for display and for uniqueness checks.
+    """Normalise a court number into the form the case stores and shows.
 
-    Called when an RG or EXP number is entered or compared.
+    Called when a case is created
+    (:func:`opalexe_core.services.expertises.create_expertise`), once for its
+    RG number and once for its EXP number if it has one; the case keeps the
+    results. Nothing compares numbers yet (no uniqueness check, no search).
 
     :param number: the number as written (``"18/00001"``, ``"RG 18/00001"``).
     :param kind: ``"rg"`` (n° of the proceedings) or ``"exp"`` (n° of the
@@ -76,8 +86,10 @@ def opalexe_case_number_normalize(number, kind):
 def opalexe_folder_tree_define(jurisdiction, party_count):
     """Give the default folder tree of a new expertise.
 
-    Called once when an expertise is created (and when a party is added, to
-    create that party's folder from the same tree).
+    Called once per case, when it is created, after the case is named
+    (:func:`opalexe_core.services.expertises.create_expertise`). Adding a
+    party to an existing case does not exist yet, so the tree is never asked
+    for again.
 
     :param jurisdiction: the ordering court's
         :class:`~opalexe_core.contract.JurisdictionSpec`, or ``None``.
@@ -93,10 +105,12 @@ def opalexe_folder_tree_define(jurisdiction, party_count):
 def opalexe_rights_matrix_amend(matrix):
     """Amend the rights matrix (folder kind × role → none / read / deposit).
 
-    Called once at start-up, after the core's matrix is built; amendments of
-    every plugin are applied in hook order, the last one winning per cell.
+    Called once when the application starts (the app factory), after the
+    core's matrix is built. Every plugin is shown the core's matrix; the
+    amendments apply in the order plugins were registered, so on the same
+    cell the plugin registered last wins.
 
-    :param matrix: a read-only view of the current matrix
+    :param matrix: a read-only view of the core's matrix
         (``matrix.right(folder_kind, role)``).
     :return: an iterable of :class:`~opalexe_core.contract.RightAmendment`.
     """
@@ -109,8 +123,9 @@ def opalexe_rights_matrix_amend(matrix):
 def opalexe_auth_providers_collect(settings):
     """Offer authentication providers on the login page.
 
-    Called when the login page "Quel est votre profil d'utilisateur ?" is
-    built; each result adds choices.
+    Called each time the login page « Quel est votre profil d'utilisateur ? »
+    (``/connexion``) is rendered; the choices of every plugin are shown
+    together, sorted by ``order`` then ``label``.
 
     :param settings: the typed :class:`opalexe_core.settings.Settings`.
     :return: a list of :class:`~opalexe_core.contract.AuthProvider`.
@@ -124,9 +139,12 @@ def opalexe_auth_providers_collect(settings):
 def opalexe_jurisdictions_collect():
     """Contribute courts to the jurisdictions directory.
 
-    Called by ``opalexe init`` and ``opalexe evolve`` to fill the directory; a
-    later result with the same ``code`` replaces an earlier one, so a regional
-    plugin can correct the core's data.
+    Called by ``opalexe init`` only, each time it runs (it may be run again
+    on an existing platform, after installing or upgrading a plugin). The
+    directory is then brought in step: courts are added or updated by
+    ``code``, never removed. A plugin's result replaces the core's for the
+    same ``code``, so a regional plugin can correct the core's data.
+    ``opalexe evolve`` and the server's start do not call it.
 
     :return: a list of :class:`~opalexe_core.contract.JurisdictionSpec`.
     """
@@ -139,8 +157,9 @@ def opalexe_jurisdictions_collect():
 def opalexe_tariff_lines_compute(expertise, on_date):
     """Price an expertise.
 
-    Called by the billing run for each expertise that may be due, and by the
-    "Suivi du coût" tab.
+    Reserved: declared so plugins can be written against it; no caller yet
+    (it arrives with the billing work: the billing run and the « Suivi du
+    coût » tab).
 
     :param expertise: the expertise (read it, do not change it).
     :param on_date: the ``datetime.date`` the lines are computed for.
@@ -156,9 +175,11 @@ def opalexe_tariff_lines_compute(expertise, on_date):
 def opalexe_document_deposited(event):
     """A document has been deposited and is now available.
 
-    Called after the deposit's transaction has committed, never before and
-    never for a rolled-back deposit. Must be idempotent: a replay may call it
-    again with the same event.
+    Reserved: declared so plugins can be written against it; no caller yet
+    (documents arrive with the document-deposit work). It will be called
+    after the deposit's transaction has committed, never for a rolled-back
+    one, like ``opalexe_expertise_status_changed``; an implementation must be
+    idempotent, as a replay may call it again with the same event.
 
     :param event: a :class:`~opalexe_core.contract.DepositEvent`.
     :return: nothing.
@@ -169,8 +190,12 @@ def opalexe_document_deposited(event):
 def opalexe_expertise_status_changed(event):
     """An expertise has changed status.
 
-    Called after the transition's transaction has committed, never for a
-    rolled-back one. Must be idempotent.
+    Called after the transaction that changed the status has committed,
+    never before and never for a rolled-back one
+    (:func:`opalexe_core.services.expertises.change_status`); a failing
+    implementation is logged and undoes nothing. Must be idempotent. Today
+    only ``opalexe init --demo`` changes statuses (to bring its demo cases to
+    theirs): no page changes a case's status yet.
 
     :param event: a :class:`~opalexe_core.contract.StatusChange`.
     :return: nothing.
