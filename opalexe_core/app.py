@@ -60,6 +60,7 @@ def make_app(raw_settings: dict, pm=None):
     config.set_security_policy(SecurityPolicy())
     config.set_default_csrf_options(require_csrf=True)
     config.add_translation_dirs("colander:locale/", "deform:locale/", "opalexe_core:locale/")
+    config.include(".i18n")
     config.override_asset("opalexe_core:templates/", settings.templates_dir.rstrip("/") + "/")
     config.include(".proxy")
     config.include(".forms.renderer")

@@ -9,6 +9,7 @@ import io
 import subprocess
 import sys
 
+import pytest
 from babel.messages.mofile import read_mo, write_mo
 from babel.messages.pofile import read_po
 
@@ -123,3 +124,30 @@ def test_account_created_flash_in_english(testapp):
     page = accounts_page_in_english(testapp)
     answer = fill_account_form(page, "zoe.lambert@example.org").submit(status=302).follow()
     assert answer.html.find("div", class_="flash").text == "Account created."
+
+
+@pytest.mark.parametrize("asked", ["de", "zz", "de-DE", "fr-CA", "", "<script>", "%FF"])
+def test_an_unsupported_locale_reads_as_french(testapp, asked):
+    page = testapp.get("/?_LOCALE_=" + asked)
+    assert page.html.html["lang"] == "fr"
+    assert page.html.h1.text == "Bienvenue sur Opalexe"
+
+
+def test_an_unsupported_locale_cookie_reads_as_french(testapp):
+    testapp.set_cookie("_LOCALE_", "de")
+    page = testapp.get("/")
+    assert page.html.html["lang"] == "fr"
+    assert page.html.h1.text == "Bienvenue sur Opalexe"
+
+
+@pytest.mark.parametrize("asked", ["en", "en-GB", "en_US", "EN"])
+def test_english_in_any_region_reads_as_english(testapp, asked):
+    page = testapp.get("/", params={"_LOCALE_": asked})
+    assert page.html.html["lang"] == "en"
+    assert page.html.h1.text == "Welcome to Opalexe"
+
+
+def test_the_browser_language_does_not_switch_the_page(testapp):
+    page = testapp.get("/", headers={"Accept-Language": "en-GB,en;q=0.9"})
+    assert page.html.html["lang"] == "fr"
+    assert page.html.h1.text == "Bienvenue sur Opalexe"
