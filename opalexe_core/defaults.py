@@ -37,18 +37,32 @@ def _squash(text: str) -> str:
     return re.sub(r"\s+", " ", text or "").strip()
 
 
+def _stored(title) -> str:
+    """A folder title as the folder stores it: the French message id, a plain
+    ``str``. A TranslationString would pickle its class and domain into every
+    folder; the pages translate the stored id instead
+    (:func:`opalexe_core.views.expertises.folder_title`), so databases written
+    before the English catalog read the same."""
+    return str(title)
+
+
 @hookimpl(trylast=True)
 def opalexe_folder_tree_define(jurisdiction, party_count):
     tree = [
-        FolderSpec(rights.EXPERT_GREFFE_PARTIES, "expert→greffe-parties"),
-        FolderSpec(rights.GREFFE_EXPERT_PARTIES, "greffe→expert-parties"),
-        FolderSpec(rights.MAGISTRAT_EXPERT, "magistrat→expert"),
+        FolderSpec(rights.EXPERT_GREFFE_PARTIES, _stored(_("expert→greffe-parties"))),
+        FolderSpec(rights.GREFFE_EXPERT_PARTIES, _stored(_("greffe→expert-parties"))),
+        FolderSpec(rights.MAGISTRAT_EXPERT, _stored(_("magistrat→expert"))),
     ]
+    # A party's folder bears the party's name instead of this title.
     tree += [FolderSpec(rights.PARTIE, "Partie", party_index=index) for index in range(party_count)]
     tree += [
-        FolderSpec(rights.NOTES_EXPERT, "Notes de l'expert"),
-        FolderSpec(rights.CONVOCATIONS, "Convocations"),
-        FolderSpec(rights.GREFFE, "Greffe", children=(FolderSpec(rights.RAPPORT_DEFINITIF, "Rapport définitif"),)),
+        FolderSpec(rights.NOTES_EXPERT, _stored(_("Notes de l'expert"))),
+        FolderSpec(rights.CONVOCATIONS, _stored(_("Convocations"))),
+        FolderSpec(
+            rights.GREFFE,
+            _stored(_("Greffe")),
+            children=(FolderSpec(rights.RAPPORT_DEFINITIF, _stored(_("Rapport définitif"))),),
+        ),
     ]
     return tree
 

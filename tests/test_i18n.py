@@ -14,6 +14,8 @@ from babel.messages.mofile import read_mo, write_mo
 from babel.messages.pofile import read_po
 
 from opalexe_core.i18n import DOMAIN
+from opalexe_core.resources.root import get_root
+from opalexe_core.storage import opened
 from opalexe_core.testing.web import REPO_ROOT, demo_login
 
 LOCALE_DIR = REPO_ROOT / "opalexe_core" / "locale"
@@ -151,3 +153,65 @@ def test_the_browser_language_does_not_switch_the_page(testapp):
     page = testapp.get("/", headers={"Accept-Language": "en-GB,en;q=0.9"})
     assert page.html.html["lang"] == "fr"
     assert page.html.h1.text == "Bienvenue sur Opalexe"
+
+
+def case_page(testapp, key="expert", locale="en"):
+    """The demo case at the TJ Angers (three parties), as ``key`` sees it."""
+    home = demo_login(testapp, key)
+    testapp.set_cookie("_LOCALE_", locale)
+    return home.click(href=home.html.find("a", string=lambda text: "SDC Les Tilleuls" in text)["href"])
+
+
+def folder_titles(page):
+    return [link.text for link in page.html.find("ul", class_="folders").find_all("a")]
+
+
+def test_case_page_in_english_translates_folder_titles_not_party_names(testapp):
+    page = case_page(testapp)
+    assert folder_titles(page) == [
+        "expert→registry-parties",
+        "registry→expert-parties",
+        "judge→expert",
+        "Dupont",
+        "Syndicat des copropriétaires de la résidence Les Tilleuls",
+        "SARL Bâti Ouest",
+        "Expert's notes",
+        "Notices to attend",
+        "Court registry",
+        "Final report",
+    ]
+    assert page.html.h2.text == "Parties"
+
+
+def test_case_page_in_french_shows_the_stored_titles(testapp):
+    page = case_page(testapp, locale="fr")
+    titles = folder_titles(page)
+    assert titles[:3] == ["expert→greffe-parties", "greffe→expert-parties", "magistrat→expert"]
+    assert titles[-4:] == ["Notes de l'expert", "Convocations", "Greffe", "Rapport définitif"]
+
+
+def test_folders_store_their_french_title_as_a_plain_str(app):
+    """Pages translate the stored title: a database keeps reading the same
+    whatever the catalog says, and pickles no TranslationString."""
+    with opened(app.registry._zodb_databases[""]) as (zodb_root, _):
+        expertise = next(iter(get_root(zodb_root).expertises.values()))
+        titles = [folder.title for folder in expertise.folders.values()]
+    assert [type(title) for title in titles] == [str] * len(titles)
+    assert titles[-1] == "Greffe"
+
+
+def test_folder_page_in_english_names_its_case_and_parent(testapp):
+    case = case_page(testapp)
+    page = case.click(href=r"/dossiers/09-greffe/01-rapport-definitif/$")
+    assert page.html.h1.text == "Final report"
+    assert page.html.title.text == f"Final report — {case.html.h1.text} — Opalexe"
+    crumbs = page.html.find("nav", class_="crumbs")
+    assert crumbs["aria-label"] == "Breadcrumb"
+    assert [link.text for link in crumbs.find_all("a")] == [case.html.h1.text, "Court registry"]
+    assert page.html.find("p", class_="right").text == "You may deposit documents in this folder."
+
+
+def test_party_folder_page_in_english_keeps_the_party_name(testapp):
+    page = case_page(testapp, key="avocat1").click(href=r"/dossiers/04-partie/$")
+    assert page.html.h1.text == "Dupont"
+    assert page.html.title.text.startswith("Dupont — ")

@@ -1,12 +1,23 @@
 """An expertise and its folders, as the rights matrix lets the user see them."""
 
 from pyramid.httpexceptions import HTTPFound
+from pyramid.location import lineage
 from pyramid.view import view_config
 
 from ..contract import Role
+from ..i18n import _
 from ..labels import PARTY_SIDE_LABELS, ROLE_LABELS, STATUS_LABELS
 from ..resources.expertise import Expertise, Expertises, Folder
 from ..security import find_expertise
+
+
+def folder_title(request, folder) -> str:
+    """The folder's title in the page's language. A folder stores the French
+    title (the message id) its tree gave it, translated here; a party's folder
+    bears the party's name, which is never translated."""
+    if folder.party_id is not None:
+        return folder.title
+    return request.localizer.translate(_(folder.title))
 
 
 def visible_folders(request, container, depth=0):
@@ -15,7 +26,7 @@ def visible_folders(request, container, depth=0):
         if request.has_permission("view", folder):
             rows.append(
                 {
-                    "title": folder.title,
+                    "title": folder_title(request, folder),
                     "url": request.resource_url(folder),
                     "depth": depth,
                     "can_deposit": bool(request.has_permission("deposit", folder)),
@@ -60,9 +71,19 @@ def expertise(context, request):
 
 @view_config(context=Folder, renderer="opalexe_core:templates/folder.pt", permission="view")
 def folder(context, request):
+    # The folders between the case and this one (« Greffe » above « Rapport définitif »).
+    parents = [
+        node
+        for node in lineage(context.__parent__)
+        if isinstance(node, Folder) and request.has_permission("view", node)
+    ]
     return {
         "folder": context,
+        "title": folder_title(request, context),
         "expertise": find_expertise(context),
+        "parents": [
+            {"title": folder_title(request, node), "url": request.resource_url(node)} for node in reversed(parents)
+        ],
         "can_deposit": bool(request.has_permission("deposit", context)),
         "subfolders": visible_folders(request, context),
     }
