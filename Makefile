@@ -10,11 +10,19 @@ APT_TEST_PACKAGES := postgresql softhsm2 opensc slapd ldap-utils nginx chromium 
 
 .PHONY: run test lint venv system-packages clean-var
 
-$(BIN)/python:
+# Debian's python3 has no ensurepip (so `-m venv` fails) until python3.X-venv
+# is installed; pyenv's and python.org's builds carry it. The target is pip,
+# not python: a venv left without pip by a failed attempt is made again.
+$(BIN)/pip:
+	@if ! $(PYTHON) -c "import ensurepip" 2>/dev/null; then \
+	  pkg=$$($(PYTHON) -c 'import sys; print("python%d.%d-venv" % sys.version_info[:2])'); \
+	  echo "$(PYTHON) has no ensurepip: installing $$pkg"; \
+	  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$pkg; \
+	fi
 	$(PYTHON) -m venv $(VENV)
 
 # Editable installs of the core and every plugin, redone when a setup.cfg changes.
-$(VENV)/.installed: $(BIN)/python setup.cfg pyproject.toml $(addsuffix setup.cfg,$(PLUGINS))
+$(VENV)/.installed: $(BIN)/pip setup.cfg pyproject.toml $(addsuffix setup.cfg,$(PLUGINS))
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[test]' $(foreach p,$(PLUGINS),-e '$(p)[test]')
 	touch $@
