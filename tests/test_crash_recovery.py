@@ -19,6 +19,8 @@ import urllib.request
 from dataclasses import dataclass, field
 from http.cookiejar import CookieJar
 
+import pytest
+
 from opalexe_core.services.demo import demo_email
 from opalexe_core.storage import open_db, opened
 from opalexe_core.testing import web  # not `import test_settings`: pytest would collect it
@@ -197,6 +199,7 @@ def read_directory(uri: str, emails: list) -> Directory:
         db.close()
 
 
+@pytest.mark.slow  # a server process per storage, hundreds of writes, a kill and a restart
 def test_killing_the_server_during_writes_loses_nothing_committed(storage, tmp_path):
     web.init_platform(storage.uri)
     settings = web.test_settings(storage.uri)

@@ -11,6 +11,7 @@ from relstorage.adapters.postgresql import PostgreSQLAdapter
 from relstorage.options import Options
 from relstorage.storage import RelStorage
 
+from opalexe_core.testing.infra import fresh_database
 from opalexe_core.testing.postgres import PostgresCluster
 
 pytestmark = pytest.mark.relstorage
@@ -43,16 +44,36 @@ def test_sql_roundtrip(pg_database):
         conn.close()
 
 
-def test_each_test_gets_its_own_database(pg_cluster, pg_database):
-    dbname = dict(part.split("=") for part in pg_database.split())["dbname"]
-    assert dbname in pg_cluster.databases()
-    conn = psycopg2.connect(pg_database)
+def dbname_of(dsn: str) -> str:
+    return dict(part.split("=") for part in dsn.split())["dbname"]
+
+
+def count_expertise_tables(dsn: str) -> int:
+    conn = psycopg2.connect(dsn)
     try:
-        with conn.cursor() as cur:
+        with conn, conn.cursor() as cur:
             cur.execute("SELECT count(*) FROM pg_tables WHERE tablename = 'expertise'")
-            assert cur.fetchone() == (0,)
+            return cur.fetchone()[0]
     finally:
         conn.close()
+
+
+def test_each_test_gets_its_own_database(pg_cluster, pg_database):
+    # Another test's database, as fresh_database gives it to pg_database,
+    # holding a table: it must not show in this test's database.
+    with fresh_database(pg_cluster) as other:
+        conn = psycopg2.connect(other)
+        try:
+            with conn, conn.cursor() as cur:
+                cur.execute("CREATE TABLE expertise (id serial PRIMARY KEY)")
+        finally:
+            conn.close()
+        assert count_expertise_tables(other) == 1
+
+        assert dbname_of(other) != dbname_of(pg_database)
+        assert {dbname_of(other), dbname_of(pg_database)} <= set(pg_cluster.databases())
+        assert count_expertise_tables(pg_database) == 0
+    assert dbname_of(other) not in pg_cluster.databases()  # dropped after use
 
 
 def test_relstorage_commit_then_reopen(pg_database):
