@@ -9,7 +9,6 @@ from ..resources.expertise import DEPOSIT_STATUSES, TRANSITIONS, Expertise, Fold
 from .events import after_commit
 from .naming import case_facts, compute_case_name, normalize_number
 
-
 #: The roles an account may play in a case, by its profile. A sapiteur is a
 #: specialist: a registered expert or not. The administrator plays none.
 ROLES_BY_PROFILE = {
