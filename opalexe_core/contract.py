@@ -95,6 +95,10 @@ class FolderSpec:
     ``kind`` keys the rights matrix; ``party_index`` ties a folder of kind
     ``partie`` to the party at that index of the expertise's party list.
     ``children`` nest sub-folders (``Greffe`` / ``Rapport définitif``).
+    ``title`` is the French title, stored as given and used as a message id
+    of the ``opalexe`` domain when shown: a plugin's titles appear in English
+    only if that catalog translates them. A party's folder shows the party's
+    name instead.
     """
 
     kind: str
