@@ -163,3 +163,33 @@ def test_a_closed_case_takes_no_more_deposits_but_stays_readable(clients, status
     assert folder.status_int == 200
     assert ("Vous pouvez déposer des documents dans ce coffre." in folder.text) is may_deposit
     assert ("Ce coffre vous est ouvert en lecture." in folder.text) is not may_deposit
+
+
+def test_a_lawyer_of_one_case_gets_nothing_of_another_case_even_with_its_exact_urls(module_app, clients):
+    """A lawyer in the Laval case only: the URLs of the Angers case and of its
+    folders, copied from someone else's screen, open nothing."""
+    from opalexe_core.contract import Role
+    from opalexe_core.resources import Account
+    from opalexe_core.services.expertises import add_participant
+
+    urls = _case_urls_by_status(clients("expert"))
+    laval, angers = urls["Créée"], urls["En cours"]
+    with opened(module_app.registry._zodb_databases[""]) as (zodb_root, manager):
+        root = zodb_root["opalexe"]
+        lawyer = root.accounts.add_account(Account("Inès", "Caron", "ines.caron@example.test", "avocat"))
+        case = root.expertises[laval.strip("/").split("/")[1]]
+        add_participant(root, case, lawyer, Role.AVOCAT, case.parties[0].id)
+        manager.commit()
+    client = browser_client(module_app)
+    page = client.get("/connexion/demo")
+    next(form for form in page.forms.values() if 'data-email="ines.caron@example.test"' in form.text).submit()
+
+    dashboard = client.get("/")
+    assert laval in dashboard.text and angers not in dashboard.text
+    assert client.get(laval).status_int == 200
+    for path in ("", "dossiers/01-expert-greffe-parties/", "dossiers/04-partie/",
+                 "dossiers/09-greffe/01-rapport-definitif/"):
+        response = client.get(f"{angers}{path}", expect_errors=True)
+        assert response.status_int == 403, path
+        assert "Accès refusé" in response.text
+        assert "Dupont" not in response.text  # nothing of the other case leaks into the refusal
