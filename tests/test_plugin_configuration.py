@@ -10,7 +10,7 @@ from pyramid.response import Response
 from opalexe_core import hookimpl
 from opalexe_core.contract import Right, RightAmendment, Role
 from opalexe_core.plugins import make_plugin_manager
-from opalexe_core.testing.web import browser_client, close_app, demo_login, file_storage_uri, init_platform
+from opalexe_core.testing.web import browser_client, demo_login, file_storage_uri, running_app
 from opalexe_core.testing.web import test_settings as settings_for
 
 REFERENT_PAGE = """<metal:page use-macro="opalexe_layout"
@@ -67,8 +67,6 @@ class RegionalPlugin:
 
 @pytest.fixture
 def client(tmp_path):
-    from opalexe_core.app import make_app
-
     plugin_dir = tmp_path / "region"
     (plugin_dir / "static").mkdir(parents=True)
     (plugin_dir / "static" / "region.css").write_text("body { color: black; }")
@@ -80,12 +78,8 @@ def client(tmp_path):
         {"Référent régional": "Regional referent", "Votre référent régional": "Your regional referent"},
     )
     settings = settings_for(file_storage_uri(tmp_path / "var"))
-    init_platform(settings["zodbconn.uri"])
-    pm = make_plugin_manager()
-    pm.register(RegionalPlugin(plugin_dir), name="region")
-    app = make_app(settings, pm=pm)
-    yield browser_client(app)
-    close_app(app)
+    with running_app(settings, plugins={"region": RegionalPlugin(plugin_dir)}) as app:
+        yield browser_client(app)
 
 
 def test_the_plugin_s_route_view_and_static_files_are_served(client):

@@ -12,12 +12,10 @@ import pytest
 from cryptography import x509
 
 from opalexe_core import hookimpl
-from opalexe_core.app import make_app
-from opalexe_core.plugins import make_plugin_manager
 from opalexe_core.proxy import PEER_KEY, apply_proxy_trust, client_certificate, parse_networks
 from opalexe_core.testing.liveserver import LiveServer
 from opalexe_core.testing.nginx import https_get, request
-from opalexe_core.testing.web import REPO_ROOT, browser_client, close_app, file_storage_uri, init_platform
+from opalexe_core.testing.web import REPO_ROOT, browser_client, close_app, file_storage_uri, make_app
 from opalexe_core.testing.web import test_settings as settings_for
 
 FORGED_PEM = "-----BEGIN CERTIFICATE-----\nforged\n-----END CERTIFICATE-----\n"
@@ -53,10 +51,7 @@ class VisitorEcho:
 
 def build_app(tmp_path, trusted: str):
     settings = settings_for(file_storage_uri(tmp_path / "var"), **{"opalexe.trusted_proxies": trusted})
-    init_platform(settings["zodbconn.uri"])
-    pm = make_plugin_manager()
-    pm.register(VisitorEcho(), name="visitor-echo")
-    return make_app(settings, pm=pm)
+    return make_app(settings, plugins={"visitor-echo": VisitorEcho()})
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 import webtest
@@ -50,9 +51,30 @@ def init_platform(uri: str, demo: bool = True, disabled: tuple[str, ...] = ()) -
         db.close()
 
 
-def make_app(settings: dict, demo: bool = True):
+def make_app(settings: dict, demo: bool = True, plugins: dict | None = None):
+    """Initialise the database (with the demo data unless ``demo`` is false)
+    and build the app. ``plugins`` (name → plugin object) are registered
+    beside the installed ones: a test's own plugin, e.g. a page of its own."""
     init_platform(settings["zodbconn.uri"], demo=demo)
-    return opalexe_core.main({}, **settings)
+    if not plugins:
+        return opalexe_core.main({}, **settings)
+    from ..app import make_app as build_app
+    from ..settings import Settings
+
+    pm = make_plugin_manager(Settings.from_ini(settings).plugins_disabled)
+    for name, plugin in plugins.items():
+        pm.register(plugin, name=name)
+    return build_app(settings, pm=pm)
+
+
+@contextlib.contextmanager
+def running_app(settings: dict, demo: bool = True, plugins: dict | None = None):
+    """:func:`make_app` for the length of a ``with`` block; closed after."""
+    app = make_app(settings, demo=demo, plugins=plugins)
+    try:
+        yield app
+    finally:
+        close_app(app)
 
 
 def close_app(app) -> None:

@@ -3,9 +3,7 @@
 from pyramid.response import Response
 
 from opalexe_core import hookimpl
-from opalexe_core.app import make_app
-from opalexe_core.plugins import make_plugin_manager
-from opalexe_core.testing.web import browser_client, close_app, file_storage_uri, init_platform, test_settings
+from opalexe_core.testing.web import browser_client, file_storage_uri, running_app, test_settings
 
 
 def test_an_undecodable_url_is_a_clear_400_not_a_crash(testapp):
@@ -31,14 +29,8 @@ class RenamesThenRefuses:
 
 
 def test_an_error_answer_commits_nothing(tmp_path):
-    settings = test_settings(file_storage_uri(tmp_path))
-    init_platform(settings["zodbconn.uri"])
-    pm = make_plugin_manager()
-    pm.register(RenamesThenRefuses(), name="renames-then-refuses")
-    app = make_app(settings, pm=pm)
-    try:
+    plugins = {"renames-then-refuses": RenamesThenRefuses()}
+    with running_app(test_settings(file_storage_uri(tmp_path)), plugins=plugins) as app:
         client = browser_client(app)
         assert client.get("/test/renommer", expect_errors=True).status_int == 400
         assert '<a class="brand" href="http://localhost/">Opalexe</a>' in client.get("/").text
-    finally:
-        close_app(app)

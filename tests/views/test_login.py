@@ -6,15 +6,12 @@ from pyramid.csrf import get_csrf_token
 from pyramid.response import Response
 
 from opalexe_core import hookimpl
-from opalexe_core.app import make_app as build_app
 from opalexe_core.contract import AuthProvider
-from opalexe_core.plugins import make_plugin_manager
 from opalexe_core.testing.web import (
     browser_client,
-    close_app,
     demo_login,
     file_storage_uri,
-    init_platform,
+    running_app,
     test_settings,
 )
 
@@ -70,11 +67,7 @@ def test_an_unknown_account_id_is_refused(testapp):
 
 def test_the_demo_login_does_not_exist_when_disabled(tmp_path):
     settings = test_settings(file_storage_uri(tmp_path), **{"opalexe.dev_login": "false"})
-    init_platform(settings["zodbconn.uri"])
-    pm = make_plugin_manager()
-    pm.register(FormPage(), name="form-page")
-    app = build_app(settings, pm=pm)
-    try:
+    with running_app(settings, plugins={"form-page": FormPage()}) as app:
         client = browser_client(app)
         assert 'data-provider="demo"' not in client.get("/connexion").text
         assert client.get("/connexion/demo", expect_errors=True).status_int == 404
@@ -85,8 +78,6 @@ def test_the_demo_login_does_not_exist_when_disabled(tmp_path):
         assert posted.status_int == 404
         assert client.get("/comptes/", expect_errors=True).status_int == 302  # still a visitor: to the login page
         assert "Aucun moyen de connexion" in client.get("/connexion").text
-    finally:
-        close_app(app)
 
 
 class FormPage:
@@ -132,17 +123,11 @@ def test_a_plugin_provider_called_demo_unlocks_nothing(tmp_path):
             return [AuthProvider(id="demo", label="Démonstration", journey="form", login_route="login_demo")]
 
     settings = test_settings(file_storage_uri(tmp_path), **{"opalexe.dev_login": "false"})
-    init_platform(settings["zodbconn.uri"])
-    pm = make_plugin_manager()
-    pm.register(Impostor(), name="impostor")
-    app = build_app(settings, pm=pm)
-    try:
+    with running_app(settings, plugins={"impostor": Impostor()}) as app:
         client = browser_client(app)
         assert 'data-provider="demo"' in client.get("/connexion").text  # offered by the plugin…
         assert client.get("/connexion/demo", expect_errors=True).status_int == 404  # …but it opens nothing
         assert "Mes expertises" not in client.get("/").text
-    finally:
-        close_app(app)
 
 
 def _copy_session(source, target) -> None:
