@@ -79,6 +79,7 @@ class SecurityPolicy:
 
     def remember(self, request, userid, **kw):
         account = request.opalexe_root.accounts[userid]
+        self._close_current_login(request)  # a new login replaces the browser's previous one
         # A new session at login defeats session fixation.
         request.session.invalidate()
         request.session[SESSION_KEY] = userid
@@ -87,9 +88,12 @@ class SecurityPolicy:
         return []
 
     def forget(self, request, **kw):
-        account = request.identity
-        if account is not None:
-            account.close_login(request.session[LOGIN_KEY])
+        self._close_current_login(request)
         request.session.invalidate()
         return []
+
+    def _close_current_login(self, request) -> None:
+        account = self.identity(request)
+        if account is not None:
+            account.close_login(request.session[LOGIN_KEY])
 

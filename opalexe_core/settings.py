@@ -6,12 +6,20 @@ nothing else reads the raw ini dictionary.
 
 from __future__ import annotations
 
+import logging
 import os
 from dataclasses import dataclass
 
 from pyramid.settings import asbool, aslist
 
 from .proxy import Network, parse_networks
+
+log = logging.getLogger(__name__)
+
+#: Settings that once existed, and where their value lives now.
+_RETIRED = {
+    "opalexe.site_name": "the platform's name is set by the administrator on the « Paramètres » page (/parametres)",
+}
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -20,6 +28,11 @@ _HERE = os.path.dirname(os.path.abspath(__file__))
 #: installed (not editable) copy has no such folder beside its package: its
 #: ini file names the checkout's folder (``production.ini`` does).
 DEFAULT_TEMPLATES_DIR = os.path.normpath(os.path.join(_HERE, os.pardir, "templates"))
+
+
+#: The widest network production may trust as its proxies, by IP version: the
+#: widest private ranges (10.0.0.0/8, fc00::/7). Anything wider trusts strangers.
+_WIDEST_PROXY_NETWORK = {4: 8, 6: 7}
 
 
 class SettingsError(ValueError):
@@ -65,14 +78,18 @@ class Settings:
             trusted_proxies = parse_networks(aslist(raw.get("opalexe.trusted_proxies", "")))
         except ValueError as error:
             raise SettingsError(f"opalexe.trusted_proxies: {error}") from None
+        for key, where in _RETIRED.items():
+            if key in raw:
+                log.warning("%s is no longer read: %s", key, where)
         secure_cookies = asbool(raw.get("opalexe.secure_cookies", environment == "production"))
         if environment == "production":
             if not secure_cookies:
                 raise SettingsError("opalexe.secure_cookies cannot be false in production: sessions travel over HTTPS")
-            everyone = [str(network) for network in trusted_proxies if network.prefixlen == 0]
-            if everyone:
+            too_wide = [str(net) for net in trusted_proxies if net.prefixlen < _WIDEST_PROXY_NETWORK[net.version]]
+            if too_wide:
                 raise SettingsError(
-                    f"opalexe.trusted_proxies: {everyone[0]} trusts every address; name the proxies' addresses"
+                    f"opalexe.trusted_proxies: {too_wide[0]} is wider than any private network; "
+                    "name the proxies' addresses"
                 )
         templates_dir = raw.get("opalexe.templates_dir", "").strip()
         if not templates_dir:

@@ -140,3 +140,31 @@ def test_on_the_same_cell_the_plugin_registered_last_wins():
     pm.register(amending(Right.DEPOSIT), name="second")
 
     assert build_rights_matrix(pm).right("notes_expert", Role.SAPITEUR) is Right.DEPOSIT
+
+
+class OwnRootPlugin:
+    """A plugin whose route brings a root factory of its own."""
+
+    class Context:
+        __acl__ = [("Allow", "system.Everyone", "view")]
+
+    @hookimpl
+    def opalexe_config_include(self, config, settings):
+        config.add_route("region_own_root", "/region/propre", factory=lambda request: self.Context())
+        config.add_view(lambda request: {"referent": "M. Sylvestre"}, route_name="region_own_root",
+                        renderer=str(self.page), permission="view")
+
+    def __init__(self, page):
+        self.page = page
+
+
+def test_a_plugin_page_with_its_own_root_factory_still_fills_the_layout(tmp_path):
+    page = tmp_path / "referent.pt"
+    page.write_text(REFERENT_PAGE)
+    settings = settings_for(file_storage_uri(tmp_path / "var"))
+    with running_app(settings, plugins={"own-root": OwnRootPlugin(page)}) as app:
+        visitor = browser_client(app)
+        assert '<a class="brand" href="http://localhost/">Opalexe</a>' in visitor.get("/region/propre").text
+        member = browser_client(app)
+        demo_login(member, "expert")
+        assert "Jean MARTIN" in member.get("/region/propre").text  # still logged in on that page

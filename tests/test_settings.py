@@ -55,9 +55,9 @@ def test_production_refuses_plain_cookies():
         Settings.from_ini({**PRODUCTION, "opalexe.secure_cookies": "false"})
 
 
-@pytest.mark.parametrize("everyone", ["0.0.0.0/0", "::/0"])
-def test_production_refuses_to_trust_every_address_as_a_proxy(everyone):
-    with pytest.raises(SettingsError, match="trusts every address"):
+@pytest.mark.parametrize("everyone", ["0.0.0.0/0", "::/0", "0.0.0.0/1", "128.0.0.0/1", "10.0.0.0/7"])
+def test_production_refuses_to_trust_a_network_wider_than_a_private_one(everyone):
+    with pytest.raises(SettingsError, match="wider than any private network"):
         Settings.from_ini({**PRODUCTION, "opalexe.trusted_proxies": f"127.0.0.1 {everyone}"})
 
 
@@ -76,3 +76,15 @@ def test_trusted_proxies_may_be_networks():
 def test_a_trusted_proxy_that_is_no_address_is_refused_at_start():
     with pytest.raises(SettingsError, match="'nginx.local' is neither an IP address nor a network"):
         Settings.from_ini({"opalexe.environment": "test", "opalexe.trusted_proxies": "127.0.0.1 nginx.local"})
+
+
+def test_production_may_trust_a_private_network_of_proxies():
+    settings = Settings.from_ini({**PRODUCTION, "opalexe.trusted_proxies": "10.0.0.0/8 fc00::/7"})
+    assert [str(network) for network in settings.trusted_proxies] == ["10.0.0.0/8", "fc00::/7"]
+
+
+def test_a_retired_setting_is_named_in_a_warning(caplog):
+    with caplog.at_level("WARNING", logger="opalexe_core.settings"):
+        Settings.from_ini({"opalexe.environment": "test", "opalexe.site_name": "Opalexe Angers"})
+    assert "opalexe.site_name is no longer read" in caplog.text
+    assert "/parametres" in caplog.text

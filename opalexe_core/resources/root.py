@@ -66,8 +66,8 @@ def root_factory(request) -> Root:
 
 
 def request_root(request) -> Root:
-    """``request.opalexe_root``: the traversal root, also for error pages of
-    requests that failed before traversal (an undecodable URL) and so have no
-    ``request.root``."""
+    """``request.opalexe_root``: the platform's root, whatever ``request.root``
+    is: a plugin route may bring a root factory of its own, and a request that
+    failed before traversal (an undecodable URL) has none."""
     root = getattr(request, "root", None)
-    return root if root is not None else root_factory(request)
+    return root if isinstance(root, Root) else root_factory(request)

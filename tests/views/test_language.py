@@ -36,3 +36,19 @@ def test_an_unknown_language_changes_nothing(testapp):
     response = testapp.get("/langue", {"code": "de", "retour": "/"})
     assert "Set-Cookie" not in response.headers
     assert '<html lang="fr"' in response.follow().text
+
+
+@pytest.mark.parametrize("query", ["code=%FF&retour=/", "code=en&retour=%FF", "code=en&retour=/%0Ax",
+                                   "code=en&retour=/%0D%0ASet-Cookie:x=1", "code=en&retour=/%E2%82%AC"])
+def test_a_crafted_switch_link_goes_home_without_an_error(testapp, query):
+    response = testapp.get(f"/langue?{query}")
+    assert response.status_int == 302
+    assert response.location == "http://localhost/"
+
+
+def test_leaving_a_language_given_in_the_address_takes_effect(testapp):
+    page = testapp.get("/connexion", {"_LOCALE_": "en", "x": "1"})
+    assert "retour=%2Fconnexion%3Fx%3D1" in page.text  # the switch drops the _LOCALE_ parameter
+
+    back = testapp.get("/langue", {"code": "fr", "retour": "/connexion?x=1"}).follow()
+    assert '<html lang="fr"' in back.text

@@ -176,3 +176,14 @@ def test_no_login_outlives_its_lifetime(testapp, app):
     with opened(app.registry._zodb_databases[""]) as (zodb_root, _):
         account = zodb_root["opalexe"].accounts.find_by_email(demo_email("expert"))
         assert login_id not in account.logins  # the stale login was dropped at the next one
+
+
+def test_logging_in_again_closes_the_browser_s_previous_login(testapp, app):
+    demo_login(testapp, "expert")
+    copy = browser_client(app)
+    _copy_session(testapp, copy)
+    assert "Mes expertises" in copy.get("/").text
+
+    demo_login(testapp, "greffier")  # someone else, same browser, without logging out
+
+    assert "Bienvenue sur Opalexe" in copy.get("/").text  # the expert's login is closed
