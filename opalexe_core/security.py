@@ -12,20 +12,15 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from pyramid.authorization import ACLHelper, Authenticated, Everyone
-from pyramid.location import lineage
 
 from .contract import PARTY_ROLES
 from .resources.accounts import ADMIN_PRINCIPAL
-from .resources.expertise import Expertise
+from .resources.expertise import find_expertise
 from .resources.root import RootMissing
 from .rights import party_role_principal, role_principal
 
 SESSION_KEY = "opalexe.account_id"
 LOGIN_KEY = "opalexe.login_id"
-
-
-def find_expertise(context) -> Expertise | None:
-    return next((node for node in lineage(context) if isinstance(node, Expertise)), None)
 
 
 def principals_for(account, context) -> list[str]:

@@ -85,7 +85,7 @@ class Folder(Container):
 
     @property
     def expertise(self) -> Expertise | None:
-        return next((node for node in lineage(self) if isinstance(node, Expertise)), None)
+        return find_expertise(self)
 
 
 class Expertise(Persistent):
@@ -155,3 +155,8 @@ class Expertises(Container):
             candidate = secrets.token_hex(8)
             if candidate not in self:
                 return candidate
+
+
+def find_expertise(context) -> Expertise | None:
+    """The expertise ``context`` belongs to (itself if it is one), or None."""
+    return next((node for node in lineage(context) if isinstance(node, Expertise)), None)

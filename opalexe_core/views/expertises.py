@@ -7,8 +7,7 @@ from pyramid.view import view_config
 from ..contract import Role
 from ..i18n import _
 from ..labels import PARTY_SIDE_LABELS, ROLE_LABELS, STATUS_LABELS
-from ..resources.expertise import Expertise, Expertises, Folder
-from ..security import find_expertise
+from ..resources.expertise import Expertise, Expertises, Folder, find_expertise
 
 
 def folder_title(request, folder) -> str:
