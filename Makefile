@@ -22,9 +22,11 @@ $(BIN)/pip:
 	$(PYTHON) -m venv $(VENV)
 
 # Editable installs of the core and every plugin, redone when a setup.cfg changes.
-$(VENV)/.installed: $(BIN)/pip setup.cfg pyproject.toml $(addsuffix setup.cfg,$(PLUGINS))
+# The test kit (pytest_opalexe/) is named in the same pip command as the core's
+# test extra that requires it, so pip takes it from the checkout.
+$(VENV)/.installed: $(BIN)/pip setup.cfg pyproject.toml pytest_opalexe/setup.cfg $(addsuffix setup.cfg,$(PLUGINS))
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]' $(foreach p,$(PLUGINS),-e '$(p)[test]')
+	$(BIN)/pip install --quiet -e ./pytest_opalexe -e '.[test]' $(foreach p,$(PLUGINS),-e '$(p)[test]')
 	touch $@
 
 venv: $(VENV)/.installed

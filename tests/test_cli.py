@@ -6,7 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from opalexe_core.testing.web import REPO_ROOT
+from pytest_opalexe.checkout import checkout_root
+
+REPO_ROOT = checkout_root()
 
 OPALEXE = str(Path(sys.executable).with_name("opalexe"))
 
@@ -80,7 +82,7 @@ def test_demo_data_is_refused_in_production(tmp_path):
 def test_the_server_refuses_an_uninitialised_database(tmp_path):
     from opalexe_core import main
     from opalexe_core.app import DatabaseNotReady
-    from opalexe_core.testing.web import file_storage_uri, test_settings
+    from pytest_opalexe.web import file_storage_uri, test_settings
 
     with pytest.raises(DatabaseNotReady, match="opalexe init"):
         main({}, **test_settings(file_storage_uri(tmp_path)))
@@ -90,7 +92,7 @@ def _write_schema_version(tmp_path, version: int) -> None:
     """What a newer Opalexe would leave behind in the database."""
     from opalexe_core.resources.root import get_root
     from opalexe_core.storage import open_db, opened
-    from opalexe_core.testing.web import file_storage_uri
+    from pytest_opalexe.web import file_storage_uri
 
     db = open_db(file_storage_uri(tmp_path / "var"))
     try:
@@ -105,7 +107,7 @@ def test_a_database_written_by_a_newer_opalexe_is_left_untouched(ini, tmp_path):
     from opalexe_core import main
     from opalexe_core.app import DatabaseNotReady
     from opalexe_core.evolve import SCHEMA_VERSION
-    from opalexe_core.testing.web import file_storage_uri, test_settings
+    from pytest_opalexe.web import file_storage_uri, test_settings
 
     assert run(ini, "init").returncode == 0
     newer = SCHEMA_VERSION + 1

@@ -23,8 +23,8 @@ import pytest
 
 from opalexe_core.services.demo import demo_email
 from opalexe_core.storage import open_db, opened
-from opalexe_core.testing import web  # not `import test_settings`: pytest would collect it
-from opalexe_core.testing.pserve import ServerProcess, server_env
+from pytest_opalexe import web  # not `import test_settings`: pytest would collect it
+from pytest_opalexe.pserve import ServerProcess, server_env
 
 CLIENT_THREADS = 3
 SUCCESSES_BEFORE_KILL = 30

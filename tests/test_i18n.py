@@ -16,7 +16,10 @@ from babel.messages.pofile import read_po
 from opalexe_core.i18n import DOMAIN
 from opalexe_core.resources.root import get_root
 from opalexe_core.storage import opened
-from opalexe_core.testing.web import REPO_ROOT, demo_login
+from pytest_opalexe.checkout import checkout_root
+from pytest_opalexe.web import demo_login
+
+REPO_ROOT = checkout_root()
 
 LOCALE_DIR = REPO_ROOT / "opalexe_core" / "locale"
 EN_PO = LOCALE_DIR / "en" / "LC_MESSAGES" / f"{DOMAIN}.po"

@@ -3,7 +3,7 @@ front of the application it hands over the client certificate and the
 forwarded headers, never the ones a client forges.
 
 The very file is used: its paths, ports and upstream servers are rewritten to
-throwaway ones by ``opalexe_core.testing.nginx`` (a CA, certificates and
+throwaway ones by ``pytest_opalexe.nginx`` (a CA, certificates and
 folders in temp dirs, free ports; here a tiny echo application served by
 ``LiveServer``), then Debian's nginx checks it with ``nginx -t`` and serves it.
 """
@@ -17,9 +17,9 @@ import urllib.parse
 import pytest
 from cryptography import x509
 
-from opalexe_core.testing.liveserver import LiveServer
-from opalexe_core.testing.nginx import https_get, request
-from opalexe_core.testing.ports import LOOPBACK
+from pytest_opalexe.liveserver import LiveServer
+from pytest_opalexe.nginx import https_get, request
+from pytest_opalexe.ports import LOOPBACK
 
 FORGED = "-----BEGIN%20CERTIFICATE-----%0Aforged%0A-----END%20CERTIFICATE-----%0A"
 

@@ -30,9 +30,11 @@ from pyramid.paster import get_appsettings
 
 from opalexe_core.plugins import make_plugin_manager
 from opalexe_core.services.jurisdictions import collect_jurisdictions
-from opalexe_core.testing.web import REPO_ROOT
+from pytest_opalexe.checkout import checkout_root
 
+REPO_ROOT = checkout_root()
 PRODUCTION_INI = REPO_ROOT / "production.ini"
+KIT_DIR = Path("pytest_opalexe")
 PLUGIN_DIRS = sorted(path.parent.relative_to(REPO_ROOT) for path in (REPO_ROOT / "plugins").glob("*/setup.cfg"))
 # Kept in the checkout for translators (opalexe_core/locale/README.md), not needed to run.
 NOT_SHIPPED = {"locale/README.md", "locale/lingua.cfg", "locale/opalexe.pot"}
@@ -53,7 +55,7 @@ from opalexe_core.plugins import make_plugin_manager
 from opalexe_core.resources.root import get_root
 from opalexe_core.settings import SettingsError
 from opalexe_core.storage import open_db, opened
-from opalexe_core.testing.web import browser_client, close_app, file_storage_uri, init_platform, test_settings
+from pytest_opalexe.web import browser_client, close_app, file_storage_uri, init_platform, test_settings
 
 workdir, templates_dir = Path(sys.argv[1]), sys.argv[2]
 uri = file_storage_uri(workdir / "db")
@@ -88,9 +90,12 @@ print(json.dumps(report))
 @dataclass
 class Installed:
     core_wheel: Path
+    kit_wheel: Path  # pytest-opalexe, the test kit
     plugin_wheels: list[Path]
     source: Path  # the copy of the checkout the wheels were built from
-    target: Path  # where pip installed them
+    target: Path  # where pip installed them all
+    core_only: Path  # where pip installed the core's wheel alone
+    dependencies: Path  # the venv's third-party packages, without any Opalexe distribution
     report: dict  # what the installed copy saw (PROBE)
 
 
@@ -108,17 +113,48 @@ def production_templates_dir() -> str:
     return get_appsettings(str(PRODUCTION_INI), options={"http_port": "0"})["opalexe.templates_dir"]
 
 
-def run_installed_copy(target: Path, workdir: Path) -> dict:
+#: What the venv holds of Opalexe itself (editable installs and their finders),
+#: kept out of the dependencies an installed copy runs with.
+OURS = ("opalexe", "pytest_opalexe", "pytest-opalexe", "__editable__", "_opalexe", "__pycache__")
+
+
+#: What the test kit brings besides pytest: absent where Opalexe runs without it.
+KIT_DEPENDENCIES = ("webtest", "aiosmtpd", "playwright")
+
+
+def dependencies_only(directory: Path, without: tuple[str, ...] = ()) -> Path:
+    """A folder of links to the venv's site-packages entries, but for the
+    Opalexe distributions (the editable installs of this checkout), the
+    ``.pth`` files and the packages named in ``without``: a Python given it
+    finds pytest, Pyramid, ZODB… and only the Opalexe code installed from
+    wheels."""
+    directory.mkdir()
+    skipped = OURS + without
+    for lib in dict.fromkeys([sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]]):
+        for entry in Path(lib).iterdir():
+            if entry.name.lower().startswith(skipped) or entry.suffix == ".pth" or (directory / entry.name).exists():
+                continue
+            (directory / entry.name).symlink_to(entry)
+    return directory
+
+
+def run_installed(paths: list[Path], args: list[str], cwd: Path, env: dict | None = None):
+    """``python -S -P args`` finding packages in ``paths`` only (``-S``: the
+    venv's site and its editable finders never run; ``-P``: not the current
+    folder either)."""
+    return subprocess.run(
+        [sys.executable, "-S", "-P", *args],
+        cwd=cwd, env={"PYTHONPATH": ":".join(map(str, paths)), "PATH": "/usr/bin:/bin", **(env or {})},
+        capture_output=True, text=True, timeout=PIP_SECONDS,
+    )
+
+
+def run_installed_copy(target: Path, dependencies: Path, workdir: Path) -> dict:
     """PROBE, run by a Python that finds Opalexe in ``target`` only."""
     workdir.mkdir()
     probe = workdir / "probe.py"
     probe.write_text(PROBE)
-    venv_libs = dict.fromkeys([sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]])
-    result = subprocess.run(
-        [sys.executable, "-S", "-P", str(probe), str(workdir), production_templates_dir()],
-        cwd=workdir, env={"PYTHONPATH": ":".join([str(target), *venv_libs]), "PATH": "/usr/bin:/bin"},
-        capture_output=True, text=True, timeout=PIP_SECONDS,
-    )
+    result = run_installed([target, dependencies], [str(probe), str(workdir), production_templates_dir()], workdir)
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout.splitlines()[-1])
 
@@ -126,14 +162,18 @@ def run_installed_copy(target: Path, workdir: Path) -> dict:
 @pytest.fixture(scope="module")
 def installed(tmp_path_factory) -> Installed:
     base = tmp_path_factory.mktemp("packaging")
-    source, wheels, target = base / "source", base / "wheels", base / "target"
+    source, wheels, target, core_only = base / "source", base / "wheels", base / "target", base / "core-only"
     shutil.copytree(REPO_ROOT, source, ignore=NOT_SOURCE)
-    pip("wheel", "--no-deps", "--no-build-isolation", "-w", str(wheels), str(source),
+    pip("wheel", "--no-deps", "--no-build-isolation", "-w", str(wheels), str(source), str(source / KIT_DIR),
         *(str(source / plugin) for plugin in PLUGIN_DIRS))
-    (core_wheel,) = wheels.glob("opalexe-*.whl")
-    plugin_wheels = sorted(set(wheels.glob("*.whl")) - {core_wheel})
-    pip("install", "--no-deps", "--target", str(target), str(core_wheel), *map(str, plugin_wheels))
-    return Installed(core_wheel, plugin_wheels, source, target, run_installed_copy(target, base / "run"))
+    (core_wheel,) = wheels.glob("opalexe-[0-9]*.whl")
+    (kit_wheel,) = wheels.glob("pytest_opalexe-*.whl")
+    plugin_wheels = sorted(set(wheels.glob("*.whl")) - {core_wheel, kit_wheel})
+    pip("install", "--no-deps", "--target", str(target), str(core_wheel), str(kit_wheel), *map(str, plugin_wheels))
+    pip("install", "--no-deps", "--target", str(core_only), str(core_wheel))
+    dependencies = dependencies_only(base / "dependencies")
+    report = run_installed_copy(target, dependencies, base / "run")
+    return Installed(core_wheel, kit_wheel, plugin_wheels, source, target, core_only, dependencies, report)
 
 
 def wheel_files(wheel: Path) -> set[str]:
@@ -207,3 +247,30 @@ def test_an_installed_copy_without_templates_dir_says_which_setting_to_give(inst
 
     assert refusal.startswith("opalexe.templates_dir is not given and there is no ")
     assert f"{installed.target}/templates:" in refusal
+
+
+# -- the test kit, a distribution of its own -------------------------------------------------
+
+
+def test_the_core_wheel_carries_no_test_fixtures_and_no_pytest_plugin(installed):
+    assert not [name for name in wheel_files(installed.core_wheel) if name.startswith("opalexe_core/testing")]
+    assert not entry_points(installed.core_wheel).has_section("pytest11")
+
+
+def test_pytest_works_where_the_core_is_installed_without_its_test_extra(installed, tmp_path):
+    without_kit = dependencies_only(tmp_path / "dependencies", without=KIT_DEPENDENCIES)
+    assert not list(without_kit.glob("webtest*")), "the view still holds the test extra"
+
+    (tmp_path / "test_alone.py").write_text("def test_alone():\n    assert True\n")
+    paths = [installed.core_only, without_kit]
+
+    version = run_installed(paths, ["-m", "pytest", "--version"], tmp_path)
+    session = run_installed(paths, ["-m", "pytest", "-p", "no:cacheprovider", "test_alone.py"], tmp_path)
+
+    assert version.returncode == 0, version.stderr
+    assert session.returncode == 0, session.stdout + session.stderr  # every installed pytest plugin loaded
+    assert "1 passed" in session.stdout
+
+
+def test_the_kit_wheel_registers_its_fixtures_as_a_pytest_plugin(installed):
+    assert entry_points(installed.kit_wheel).items("pytest11") == [("opalexe", "pytest_opalexe.fixtures")]

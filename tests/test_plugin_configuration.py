@@ -10,8 +10,8 @@ from pyramid.response import Response
 from opalexe_core import hookimpl
 from opalexe_core.contract import Right, RightAmendment, Role
 from opalexe_core.plugins import make_plugin_manager
-from opalexe_core.testing.web import browser_client, demo_login, file_storage_uri, running_app
-from opalexe_core.testing.web import test_settings as settings_for
+from pytest_opalexe.web import browser_client, demo_login, file_storage_uri, running_app
+from pytest_opalexe.web import test_settings as settings_for
 
 REFERENT_PAGE = """<metal:page use-macro="opalexe_layout"
   xmlns:tal="http://xml.zope.org/namespaces/tal" xmlns:metal="http://xml.zope.org/namespaces/metal"

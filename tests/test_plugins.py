@@ -108,8 +108,8 @@ def test_uninstalling_naming_cncej_falls_back_to_the_default_name(tmp_path):
 
 def test_with_naming_cncej_disabled_in_the_ini_the_platform_runs_on_default_names(tmp_path):
     from opalexe_core.app import make_app
-    from opalexe_core.testing.web import browser_client, close_app, demo_login, file_storage_uri, init_platform
-    from opalexe_core.testing.web import test_settings as settings_for
+    from pytest_opalexe.web import browser_client, close_app, demo_login, file_storage_uri, init_platform
+    from pytest_opalexe.web import test_settings as settings_for
 
     settings = settings_for(file_storage_uri(tmp_path), **{"opalexe.plugins.disabled": "naming_cncej"})
     init_platform(settings["zodbconn.uri"], disabled=("naming_cncej",))

@@ -33,11 +33,14 @@ from paste.deploy.loadwsgi import SERVER, loadcontext
 
 from opalexe_core.resources.root import get_root
 from opalexe_core.storage import open_db, opened
-from opalexe_core.testing.infra import fresh_database
-from opalexe_core.testing.nginx import Answer, Nginx, https_connection, https_get, request
-from opalexe_core.testing.ports import LOOPBACK, free_port
-from opalexe_core.testing.pserve import PSERVE, ServerProcess, server_env
-from opalexe_core.testing.web import REPO_ROOT, relstorage_uri
+from pytest_opalexe.checkout import checkout_root
+from pytest_opalexe.infra import fresh_database
+from pytest_opalexe.nginx import Answer, Nginx, https_connection, https_get, request
+from pytest_opalexe.ports import LOOPBACK, free_port
+from pytest_opalexe.pserve import PSERVE, ServerProcess, server_env
+from pytest_opalexe.web import relstorage_uri
+
+REPO_ROOT = checkout_root()
 
 PRODUCTION_INI = REPO_ROOT / "production.ini"
 OPALEXE = Path(sys.executable).with_name("opalexe")

@@ -13,10 +13,13 @@ from cryptography import x509
 
 from opalexe_core import hookimpl
 from opalexe_core.proxy import PEER_KEY, apply_proxy_trust, client_certificate, parse_networks
-from opalexe_core.testing.liveserver import LiveServer
-from opalexe_core.testing.nginx import https_get, request
-from opalexe_core.testing.web import REPO_ROOT, browser_client, close_app, file_storage_uri, make_app
-from opalexe_core.testing.web import test_settings as settings_for
+from pytest_opalexe.checkout import checkout_root
+from pytest_opalexe.liveserver import LiveServer
+from pytest_opalexe.nginx import https_get, request
+from pytest_opalexe.web import browser_client, close_app, file_storage_uri, make_app
+from pytest_opalexe.web import test_settings as settings_for
+
+REPO_ROOT = checkout_root()
 
 FORGED_PEM = "-----BEGIN CERTIFICATE-----\nforged\n-----END CERTIFICATE-----\n"
 FORGED = {

@@ -12,7 +12,7 @@ import pytest
 from pyramid.authorization import ACLHelper
 
 from opalexe_core.storage import opened
-from opalexe_core.testing.web import browser_client, demo_login
+from pytest_opalexe.web import browser_client, demo_login
 
 EVERYONE = {"expert", "coexpert", "sapiteur", "magistrat", "greffier", "avocat1", "avocat2", "intervenant",
             "mediateur"}
@@ -38,7 +38,7 @@ CASE = [(user, folder) for user in USERS for folder in EXPECTED]
 
 @pytest.fixture(scope="module")
 def module_app(tmp_path_factory):
-    from opalexe_core.testing.web import close_app, file_storage_uri, make_app, test_settings
+    from pytest_opalexe.web import close_app, file_storage_uri, make_app, test_settings
 
     application = make_app(test_settings(file_storage_uri(tmp_path_factory.mktemp("rights"))))
     yield application

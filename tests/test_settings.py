@@ -4,7 +4,9 @@ import pytest
 from pyramid.paster import get_appsettings
 
 from opalexe_core.settings import Settings, SettingsError
-from opalexe_core.testing.web import REPO_ROOT
+from pytest_opalexe.checkout import checkout_root
+
+REPO_ROOT = checkout_root()
 
 
 def test_development_ini_enables_the_demo_login_on_file_storage():

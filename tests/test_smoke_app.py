@@ -1,4 +1,4 @@
-from opalexe_core.testing.web import demo_login
+from pytest_opalexe.web import demo_login
 
 
 def test_home_page_is_french(testapp):

@@ -18,9 +18,10 @@ from pathlib import Path
 
 import pytest
 
-from opalexe_core.testing.errors import MissingBinaryError
-from opalexe_core.testing.web import REPO_ROOT
+from pytest_opalexe.checkout import checkout_root
+from pytest_opalexe.errors import MissingBinaryError
 
+REPO_ROOT = checkout_root()
 UNIT = REPO_ROOT / "etc" / "systemd" / "opalexe@.service"
 SITE_CONF = REPO_ROOT / "etc" / "nginx" / "opalexe.conf"
 PRODUCTION_INI = REPO_ROOT / "production.ini"

@@ -4,7 +4,7 @@ safe for two threads compiling at once, see opalexe_core.templating)."""
 import threading
 
 from opalexe_core.templating import COMPILE_LOCK
-from opalexe_core.testing.web import browser_client
+from pytest_opalexe.web import browser_client
 
 
 def test_a_page_waits_while_another_template_compiles(live_app):

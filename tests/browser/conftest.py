@@ -1,6 +1,6 @@
 """Browser journeys: Debian's chromium (Playwright) on the live app with the
 demo data. ``page`` and ``live_server`` come from the ``opalexe`` pytest
-plugin (``opalexe_core/testing/fixtures.py``)."""
+plugin (``pytest_opalexe/pytest_opalexe/fixtures.py``)."""
 
 import pytest
 from playwright.sync_api import expect

@@ -4,9 +4,9 @@ import urllib.request
 
 import pytest
 
-from opalexe_core.testing import browser
-from opalexe_core.testing.errors import MissingBinaryError
-from opalexe_core.testing.liveserver import LiveServer
+from pytest_opalexe import browser
+from pytest_opalexe.errors import MissingBinaryError
+from pytest_opalexe.liveserver import LiveServer
 
 PAGE = """<!doctype html>
 <html lang="fr">

@@ -11,8 +11,8 @@ from relstorage.adapters.postgresql import PostgreSQLAdapter
 from relstorage.options import Options
 from relstorage.storage import RelStorage
 
-from opalexe_core.testing.infra import fresh_database
-from opalexe_core.testing.postgres import PostgresCluster
+from pytest_opalexe.infra import fresh_database
+from pytest_opalexe.postgres import PostgresCluster
 
 pytestmark = pytest.mark.relstorage
 

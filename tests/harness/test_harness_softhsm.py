@@ -12,9 +12,9 @@ from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 from pkcs11 import Attribute, KeyType, Mechanism, ObjectClass
 from pkcs11.util.ec import encode_ec_public_key, encode_named_curve_parameters
 
-from opalexe_core.testing import softhsm
-from opalexe_core.testing.errors import MissingBinaryError
-from opalexe_core.testing.softhsm import SoftHSMToken
+from pytest_opalexe import softhsm
+from pytest_opalexe.errors import MissingBinaryError
+from pytest_opalexe.softhsm import SoftHSMToken
 
 DOCUMENT = "Rapport d'expertise — conclusions définitives".encode()
 

@@ -14,7 +14,7 @@ from opalexe_core.resources import Account, Expertise
 from opalexe_core.services.bootstrap import ensure_root
 from opalexe_core.services.events import DetachedObjectError, after_commit
 from opalexe_core.services.expertises import change_status, create_expertise
-from opalexe_core.testing.web import close_app, file_storage_uri, make_app, test_settings
+from pytest_opalexe.web import close_app, file_storage_uri, make_app, test_settings
 
 
 class Recorder:

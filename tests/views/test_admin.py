@@ -1,6 +1,6 @@
 """The administrator's pages: loaded plugins, accounts directory."""
 
-from opalexe_core.testing.web import demo_login
+from pytest_opalexe.web import demo_login
 
 
 def test_the_plugins_page_lists_each_plugin_and_its_hooks(testapp):

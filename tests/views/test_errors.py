@@ -3,7 +3,7 @@
 from pyramid.response import Response
 
 from opalexe_core import hookimpl
-from opalexe_core.testing.web import browser_client, file_storage_uri, running_app, test_settings
+from pytest_opalexe.web import browser_client, file_storage_uri, running_app, test_settings
 
 
 def test_an_undecodable_url_is_a_clear_400_not_a_crash(testapp):

@@ -7,7 +7,7 @@ from pyramid.response import Response
 
 from opalexe_core import hookimpl
 from opalexe_core.contract import AuthProvider
-from opalexe_core.testing.web import (
+from pytest_opalexe.web import (
     browser_client,
     demo_login,
     file_storage_uri,

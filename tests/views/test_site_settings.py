@@ -4,7 +4,7 @@ page shows them at once. Bad input and forged posts change nothing."""
 import html
 import re
 
-from opalexe_core.testing.web import demo_login
+from pytest_opalexe.web import demo_login
 
 NEW_NAME = "Opalexe – Cour d'appel d'Angers"
 

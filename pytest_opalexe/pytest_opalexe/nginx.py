@@ -31,11 +31,11 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from .checkout import etc_file
 from .errors import MissingBinaryError
 from .ports import LOOPBACK, free_port
-from .web import REPO_ROOT
 
-SITE_CONF = REPO_ROOT / "etc" / "nginx" / "opalexe.conf"
+SITE_CONF = etc_file("nginx", "opalexe.conf")
 MIME_TYPES = Path("/etc/nginx/mime.types")
 START_SECONDS = 10
 PORT_ATTEMPTS = 3

@@ -1,7 +1,7 @@
 """pytest fixtures for the real components: PostgreSQL, SoftHSM, SMTP, nginx,
 chromium.
 
-Load with ``-p opalexe_core.testing.infra`` (or from the project's pytest
+Load with ``-p pytest_opalexe.infra`` (or from the project's pytest
 plugin). A fixture whose system package is missing fails, naming the apt
 package to install: these components are part of the test environment,
 so a silent skip would hide a broken setup.

@@ -8,13 +8,11 @@ from pathlib import Path
 import webtest
 
 import opalexe_core
+from opalexe_core.plugins import make_plugin_manager
+from opalexe_core.services.demo import demo_email
+from opalexe_core.storage import initialize, open_db
 
-from ..plugins import make_plugin_manager
-from ..services.demo import demo_email
-from ..storage import initialize, open_db
-
-REPO_ROOT = Path(opalexe_core.__file__).resolve().parent.parent
-RELSTORAGE_CONF = REPO_ROOT / "etc" / "relstorage.conf"
+from .checkout import CheckoutNotFound, etc_file, templates_dir
 
 
 def file_storage_uri(directory: Path) -> str:
@@ -23,7 +21,7 @@ def file_storage_uri(directory: Path) -> str:
 
 def relstorage_uri(dsn: str, blob_dir: Path) -> tuple[str, dict]:
     """The shipped ZConfig file, with the environment it reads."""
-    return f"zconfig://{RELSTORAGE_CONF}#main", {"OPALEXE_PG_DSN": dsn, "OPALEXE_BLOB_DIR": str(blob_dir)}
+    return f"zconfig://{etc_file('relstorage.conf')}#main", {"OPALEXE_PG_DSN": dsn, "OPALEXE_BLOB_DIR": str(blob_dir)}
 
 
 def test_settings(uri: str, **overrides) -> dict:
@@ -35,6 +33,10 @@ def test_settings(uri: str, **overrides) -> dict:
         "opalexe.session_secret": "test-secret-" + "x" * 32,
         "pyramid.default_locale_name": "fr",
     }
+    try:  # an installed copy has none beside its package (checkout.py)
+        settings["opalexe.templates_dir"] = str(templates_dir())
+    except CheckoutNotFound:
+        pass
     settings.update(overrides)
     return settings
 
@@ -58,8 +60,8 @@ def make_app(settings: dict, demo: bool = True, plugins: dict | None = None):
     init_platform(settings["zodbconn.uri"], demo=demo)
     if not plugins:
         return opalexe_core.main({}, **settings)
-    from ..app import make_app as build_app
-    from ..settings import Settings
+    from opalexe_core.app import make_app as build_app
+    from opalexe_core.settings import Settings
 
     pm = make_plugin_manager(Settings.from_ini(settings).plugins_disabled)
     for name, plugin in plugins.items():
