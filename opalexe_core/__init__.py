@@ -1,8 +1,8 @@
 """Opalexe core: the object graph of expertises and folders, and the hooks
 its plugins implement.
 
-Public for plugins: :data:`hookimpl` (here), :mod:`opalexe_core.contract`
-(value types) and :mod:`opalexe_core.hookspecs` (the contract to read).
+Plugins import from :mod:`opalexe_core.api` only (its ``__all__`` is the
+contract); :mod:`opalexe_core.hookspecs` is the manual of the hooks.
 """
 
 from .markers import hookimpl

@@ -7,11 +7,14 @@ import logging
 from pyramid.config import Configurator
 from pyramid.session import SignedCookieSessionFactory
 
+from .permissions import DEFAULT_PERMISSION, PUBLIC
 from .plugins import make_plugin_manager
 from .resources.root import RootMissing, get_root, request_root, root_factory
 from .rights import build_rights_matrix
-from .security import SecurityPolicy
-from .settings import Settings
+from .security import Authorizer, SecurityPolicy
+from .services.auth import development_only
+from .services.outbox import OutboxDispatcher
+from .settings import Settings, SettingsError
 from .storage import ensure_file_storage_dir, opened
 
 log = logging.getLogger(__name__)
@@ -33,11 +36,15 @@ def make_app(raw_settings: dict, pm=None):
     raw.setdefault("pyramid.default_locale_name", "fr")
     ensure_file_storage_dir(raw.get("zodbconn.uri", ""))
 
+    pm = pm or make_plugin_manager(settings.plugins_disabled)
+    refuse_development_plugins(pm, settings)
     config = Configurator(settings=raw, root_factory=root_factory)
     config.registry.opalexe = settings
-    pm = pm or make_plugin_manager(settings.plugins_disabled)
     config.registry.opalexe_pm = pm
-    config.registry.opalexe_rights = build_rights_matrix(pm)
+    config.registry.opalexe_authorizer = Authorizer(build_rights_matrix(pm))
+    config.registry.opalexe_development_logins = bool(development_only(pm, settings))
+    #: In-transaction subscribers of the domain events (the journal).
+    config.registry.opalexe_subscribers = []
 
     config.include("pyramid_chameleon")
     config.include(".templating")
@@ -57,17 +64,25 @@ def make_app(raw_settings: dict, pm=None):
         )
     )
     config.add_request_method(request_root, "opalexe_root", reify=True)
-    config.set_security_policy(SecurityPolicy())
+    config.set_security_policy(SecurityPolicy(config.registry.opalexe_authorizer))
+    # Secure by default: a view declared without a permission (a plugin's
+    # too) is for logged-in people only; public pages say permission=PUBLIC.
+    config.set_default_permission(DEFAULT_PERMISSION)
     config.set_default_csrf_options(require_csrf=True)
     config.add_translation_dirs("colander:locale/", "deform:locale/", "opalexe_core:locale/")
     config.include(".i18n")
     config.override_asset("opalexe_core:templates/", settings.templates_dir.rstrip("/") + "/")
     config.include(".proxy")
     config.include(".forms.renderer")
-    config.add_static_view("static", "opalexe_core:static", cache_max_age=3600)
-    config.add_static_view("deform-static", "deform:static", cache_max_age=3600)
+    config.add_static_view("static", "opalexe_core:static", cache_max_age=3600, permission=PUBLIC)
+    config.add_static_view("deform-static", "deform:static", cache_max_age=3600, permission=PUBLIC)
+    config.include(".actors")
     config.include(".views")
     pm.hook.opalexe_config_include(config=config, settings=settings)
+    config.registry.opalexe_outbox = OutboxDispatcher(
+        config.registry._zodb_databases[""], pm, inline=settings.outbox_inline,
+        sweep_seconds=settings.outbox_sweep_seconds,
+    )
 
     app = config.make_wsgi_app()
     try:
@@ -76,7 +91,22 @@ def make_app(raw_settings: dict, pm=None):
         for db in app.registry._zodb_databases.values():
             db.close()  # release the FileStorage lock: the operator runs `opalexe init`/`evolve` next
         raise
+    app.registry.opalexe_outbox.start()
     return app
+
+
+def refuse_development_plugins(pm, settings: Settings) -> None:
+    """Production does not start while a development-only login is installed."""
+    if settings.environment != "production":
+        return
+    offending = development_only(pm, settings)
+    if offending:
+        dists = {pm.get_name(plugin): dist.project_name for plugin, dist in pm.list_plugin_distinfo()}
+        plugin, provider = offending[0]
+        raise SettingsError(
+            f"the plugin {plugin} offers the development-only login {provider.id!r}, refused in production: "
+            f"uninstall it (pip uninstall {dists.get(plugin, plugin)}) or name it in opalexe.plugins.disabled"
+        )
 
 
 def check_database(registry) -> None:

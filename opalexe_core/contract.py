@@ -1,17 +1,39 @@
-"""The public vocabulary shared by the core and its plugins.
+"""The one vocabulary of the core and its plugins: enumerations and frozen
+value types.
 
-Everything a plugin may import from the core lives here, in
-:mod:`opalexe_core.hookspecs` (for reading) and in :data:`opalexe_core.hookimpl`.
-These are plain, immutable value objects: a plugin receives facts and returns
-facts, it never touches persistent objects it was not handed.
+Plugins import these names from :mod:`opalexe_core.api`. Every value here is
+immutable and made of plain data (strings, numbers, dates, enumerations,
+tuples): a hook receives facts and returns facts, never a persistent object.
+
+Enumerations are ``StrEnum``: a member equals its value (``Status.EN_COURS ==
+"en_cours"``), which is also how older databases stored them. Labels shown to
+people live in :mod:`opalexe_core.labels`, never here.
 """
 
 from __future__ import annotations
 
 import enum
+import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
+from types import MappingProxyType
+
+# -- Enumerations ------------------------------------------------------------------
+
+
+class Profile(enum.StrEnum):
+    """What a person is on the platform, whatever the case (an account's
+    profile). The role it plays in one case is a :class:`Role`."""
+
+    EXPERT = "expert"
+    MAGISTRAT = "magistrat"
+    GREFFIER = "greffier"
+    AVOCAT = "avocat"
+    INTERVENANT = "intervenant"
+    MEDIATEUR = "mediateur"
+    ADMINISTRATEUR = "administrateur"
 
 
 class Role(enum.StrEnum):
@@ -37,6 +59,100 @@ class Role(enum.StrEnum):
 #: party's folder only).
 PARTY_ROLES = frozenset({Role.AVOCAT, Role.INTERVENANT})
 
+#: The roles an account may play in a case, by its profile. A sapiteur is a
+#: specialist: a registered expert or not. The administrator plays none.
+ROLES_BY_PROFILE: Mapping[Profile, tuple[Role, ...]] = MappingProxyType(
+    {
+        Profile.EXPERT: (Role.EXPERT, Role.CO_EXPERT, Role.SAPITEUR),
+        Profile.INTERVENANT: (Role.INTERVENANT, Role.SAPITEUR),
+        Profile.MAGISTRAT: (Role.MAGISTRAT,),
+        Profile.GREFFIER: (Role.GREFFIER,),
+        Profile.AVOCAT: (Role.AVOCAT,),
+        Profile.MEDIATEUR: (Role.MEDIATEUR,),
+        Profile.ADMINISTRATEUR: (),
+    }
+)
+
+
+class Status(enum.StrEnum):
+    """An expertise's status: créée (capacity reserved) → en cours (billing
+    starts) → terminée (deposits closed) → archivée (read-only)."""
+
+    CREEE = "creee"
+    EN_COURS = "en_cours"
+    TERMINEE = "terminee"
+    ARCHIVEE = "archivee"
+
+    @property
+    def next(self) -> tuple[Status, ...]:
+        """The statuses this one may move to."""
+        return TRANSITIONS[self]
+
+    @property
+    def takes_deposits(self) -> bool:
+        """« terminée » closes deposits; an archived case changes no more."""
+        return self in (Status.CREEE, Status.EN_COURS)
+
+
+TRANSITIONS: Mapping[Status, tuple[Status, ...]] = MappingProxyType(
+    {
+        Status.CREEE: (Status.EN_COURS,),
+        Status.EN_COURS: (Status.TERMINEE,),
+        Status.TERMINEE: (Status.ARCHIVEE,),
+        Status.ARCHIVEE: (),
+    }
+)
+
+
+class PartySide(enum.StrEnum):
+    """Where a party stands in the proceedings (intervenant: forced or voluntary)."""
+
+    DEMANDEUR = "demandeur"
+    DEFENDEUR = "defendeur"
+    INTERVENANT = "intervenant"
+
+
+class PartyKind(enum.StrEnum):
+    """A natural person (``physique``) or a legal person (``morale``)."""
+
+    PHYSIQUE = "physique"
+    MORALE = "morale"
+
+
+class PaperReason(enum.StrEnum):
+    """Why a party does not dematerialise, so must be served on paper."""
+
+    REFUS = "refus"
+    ABSENTE = "absente"
+    DEFAILLANTE = "defaillante"
+
+
+class FolderKind(enum.StrEnum):
+    """The core's kinds of folder ("coffre"), keys of the rights matrix.
+
+    A plugin's folder tree may use kinds of its own (any string); the rights
+    matrix then needs amendments for them, or nobody sees those folders.
+    """
+
+    EXPERT_GREFFE_PARTIES = "expert_greffe_parties"  # «expert→greffe-parties»
+    GREFFE_EXPERT_PARTIES = "greffe_expert_parties"  # «greffe→expert-parties»
+    MAGISTRAT_EXPERT = "magistrat_expert"  # «magistrat→expert», confidential
+    PARTIE = "partie"  # one per party: its exhibits (pièces) and observations (dires)
+    NOTES_EXPERT = "notes_expert"  # «Notes de l'expert»
+    CONVOCATIONS = "convocations"  # «Convocations»
+    GREFFE = "greffe"  # «Greffe», holding the final report
+    RAPPORT_DEFINITIF = "rapport_definitif"  # «Greffe / Rapport définitif»
+
+
+class CourtKind(enum.StrEnum):
+    """Kinds of court in the jurisdictions directory."""
+
+    TJ = "TJ"  # tribunal judiciaire
+    TC = "TC"  # tribunal de commerce
+    CA = "CA"  # cour d'appel
+    TA = "TA"  # tribunal administratif
+    CAA = "CAA"  # cour administrative d'appel
+
 
 class Right(enum.StrEnum):
     """What a role may do in a kind of folder (one cell of the rights matrix)."""
@@ -46,11 +162,39 @@ class Right(enum.StrEnum):
     DEPOSIT = "deposit"
 
 
-class NamingError(ValueError):
-    """A naming rule cannot be applied to the facts it was given.
+class AuthMethod(enum.StrEnum):
+    """How an actor proved who it is.
 
-    ``message`` is addressed to the user, in French; the form shows it as is.
+    ``certificate``: a TLS client certificate (a card, a lawyer's key or a
+    software certificate); ``password_code``: e-mail, password and a code sent
+    by e-mail; ``demo``: the development login (never in production);
+    ``cli``: the ``opalexe`` command or a script run by the operator;
+    ``platform``: the platform itself (scheduled work); ``anonymous``: a
+    visitor who is not logged in.
     """
+
+    ANONYMOUS = "anonymous"
+    CERTIFICATE = "certificate"
+    PASSWORD_CODE = "password_code"
+    DEMO = "demo"
+    CLI = "cli"
+    PLATFORM = "platform"
+
+
+class LoginEnd(enum.StrEnum):
+    """Why a login was closed."""
+
+    LOGOUT = "logout"
+    REPLACED = "replaced"  # a new login in the same browser
+    ACCOUNT_DISABLED = "account_disabled"
+
+
+# -- Errors addressed to people ------------------------------------------------------
+
+
+class UserError(ValueError):
+    """A request the platform refuses; ``message`` is French, written for the
+    user, and ``field`` names the form field it is about (or ``None``)."""
 
     def __init__(self, message: str, field: str | None = None):
         super().__init__(message)
@@ -58,15 +202,29 @@ class NamingError(ValueError):
         self.field = field
 
 
+class NamingError(UserError):
+    """A naming rule cannot be applied to the facts it was given."""
+
+
+class AuthenticationError(UserError):
+    """Credentials that do not prove an identity (wrong, expired, revoked…)."""
+
+
+# -- Facts about cases ---------------------------------------------------------------
+
+
 @dataclass(frozen=True)
 class PartyFacts:
-    """A party as written on the first page of the court's decision.
-
-    ``kind`` is ``"physique"`` (natural person) or ``"morale"`` (legal person).
-    """
+    """A party as written on the first page of the court's decision."""
 
     name: str
-    kind: str = "morale"
+    kind: PartyKind = PartyKind.MORALE
+    side: PartySide | None = None
+
+    def __post_init__(self):
+        object.__setattr__(self, "kind", PartyKind(self.kind))
+        if self.side is not None:
+            object.__setattr__(self, "side", PartySide(self.side))
 
 
 @dataclass(frozen=True)
@@ -89,16 +247,32 @@ class CaseFacts:
 
 
 @dataclass(frozen=True)
+class ExpertiseFacts:
+    """An expertise as a plugin sees it: a snapshot, not the stored case."""
+
+    id: str
+    name: str
+    status: Status
+    jurisdiction_code: str
+    rg: str
+    exp: str | None
+    parties: tuple[PartyFacts, ...]
+    created_at: datetime
+    #: (status, when) in order, the first being « créée »
+    status_history: tuple[tuple[Status, datetime], ...] = ()
+
+
+@dataclass(frozen=True)
 class FolderSpec:
     """One folder ("coffre") of an expertise's tree.
 
-    ``kind`` keys the rights matrix; ``party_index`` ties a folder of kind
-    ``partie`` to the party at that index of the expertise's party list.
-    ``children`` nest sub-folders (``Greffe`` / ``Rapport définitif``).
-    ``title`` is the French title, stored as given and used as a message id
-    of the ``opalexe`` domain when shown: a plugin's titles appear in English
-    only if that catalog translates them. A party's folder shows the party's
-    name instead.
+    ``kind`` keys the rights matrix (a :class:`FolderKind`, or a plugin's own
+    string); ``party_index`` ties a folder of kind ``partie`` to the party at
+    that index of the expertise's party list. ``children`` nest sub-folders
+    (``Greffe`` / ``Rapport définitif``). ``title`` is the French title,
+    stored as given and used as a message id of the ``opalexe`` domain when
+    shown: a plugin's titles appear in English only if that catalog translates
+    them. A party's folder shows the party's name instead.
     """
 
     kind: str
@@ -117,41 +291,24 @@ class RightAmendment:
 
 
 @dataclass(frozen=True)
-class AuthProvider:
-    """An authentication provider offered on the login page.
-
-    ``id`` is stable (it is remembered in the browser), ``label`` answers
-    "Quel est votre profil d'utilisateur ?", ``journey`` names how login
-    happens (``"certificate"`` or ``"form"``) and ``login_route`` is the
-    route name the profile choice leads to.
-    """
-
-    id: str
-    label: str
-    journey: str
-    login_route: str
-    description: str = ""
-    order: int = 100
-
-
-@dataclass(frozen=True)
 class JurisdictionSpec:
     """One court of the jurisdictions directory.
 
-    ``kind`` is one of ``TJ``, ``TC`` (tribunal de commerce), ``CA`` (cour
-    d'appel), ``TA`` (tribunal administratif), ``CAA`` (cour administrative
-    d'appel). ``parent`` is the code of the cour d'appel (or CAA) it belongs
-    to; ``expertise_email`` the structural address of its expertise-control
+    ``parent`` is the code of the cour d'appel (or CAA) it belongs to;
+    ``expertise_email`` the structural address of its expertise-control
     service (``expertises.tj-angers@justice.fr``).
     """
 
     code: str
-    kind: str
+    kind: CourtKind
     name: str
     short_name: str
     city: str
     parent: str | None = None
     expertise_email: str | None = None
+
+    def __post_init__(self):
+        object.__setattr__(self, "kind", CourtKind(self.kind))
 
 
 @dataclass(frozen=True)
@@ -167,28 +324,282 @@ class TariffLine:
 
 
 @dataclass(frozen=True)
-class StatusChange:
-    """An expertise moved from one status to another (after commit).
-
-    Statuses are ``creee`` → ``en_cours`` → ``terminee`` → ``archivee``.
-    ``at`` is an aware UTC datetime; ``actor`` the account id, or ``None``
-    for the platform itself.
-    """
+class InvoiceTrigger:
+    """A moment at which an expertise must be invoiced: ``reason`` is a stable
+    code (``six_months``, ``final_report``, ``new_party``…), ``on`` the date."""
 
     expertise_id: str
-    old: str
-    new: str
-    actor: str | None
-    at: object
+    reason: str
+    on: date
 
 
 @dataclass(frozen=True)
-class DepositEvent:
-    """A document became available in a folder (after commit)."""
+class UploadFacts:
+    """A file received for deposit, before anyone can see it."""
 
+    expertise_id: str
+    folder_path: tuple[str, ...]
+    filename: str
+    content_type: str
+    size: int
+    sha256: str
+
+
+@dataclass(frozen=True)
+class ScanVerdict:
+    """An upload scanner's answer: refuse with a French ``reason`` for the user."""
+
+    accepted: bool
+    scanner: str
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class LetterTemplate:
+    """A letter a court or region sends (the clerk's letter to a registered
+    or unregistered expert…): ``template`` is a Chameleon asset spec."""
+
+    id: str
+    title: str
+    template: str
+    jurisdiction_code: str | None = None
+
+
+@dataclass(frozen=True)
+class Speciality:
+    """One entry of the nomenclature of expert specialities (``A.1.1``):
+    ``parent`` is the code of its branch or heading (``A.1``), ``None`` for a branch."""
+
+    code: str
+    label: str
+    parent: str | None = None
+
+
+# -- Authentication --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AuthProvider:
+    """An authentication provider offered on the login page.
+
+    ``id`` is stable (it is remembered in the browser and ends the core's
+    login address ``/authentification/<id>``), ``label`` answers « Quel est
+    votre profil d'utilisateur ? », ``journey`` names how login happens
+    (``"certificate"`` or ``"form"``) and ``login_route`` is the route name of
+    the provider's own page that the profile choice leads to.
+    ``development_only``: the application refuses to start in production
+    while such a provider is installed (the demo login).
+    """
+
+    id: str
+    label: str
+    journey: str
+    login_route: str
+    description: str = ""
+    order: int = 100
+    development_only: bool = False
+
+
+@dataclass(frozen=True)
+class LoginAttempt:
+    """What the core read of a login request posted to
+    ``/authentification/<provider>``: the provider's id, the posted form
+    fields (without the CSRF token), the client certificate as the trusted
+    proxy forwarded it (PEM, or ``None``) and the client's address."""
+
+    provider: str
+    params: Mapping[str, str]
+    client_address: str | None = None
+    client_certificate_pem: str | None = None
+
+    def __post_init__(self):
+        object.__setattr__(self, "params", MappingProxyType(dict(self.params)))
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """What a provider read from a login attempt, before checking it.
+    ``values`` are the provider's own (never shown, never stored)."""
+
+    provider: str
+    values: Mapping[str, str] = field(default_factory=dict)
+    certificate_pem: str | None = None
+
+    def __post_init__(self):
+        object.__setattr__(self, "values", MappingProxyType(dict(self.values)))
+
+
+@dataclass(frozen=True)
+class Identity:
+    """A verified identity: who the provider vouches for.
+
+    ``subject`` is stable for this provider (a certificate's subject, an
+    e-mail address) and links the identity to one account. An identity whose
+    ``email_verified`` is true may also be linked, at its first login, to the
+    account holding that address. ``profile`` is what the provider knows the
+    person to be (a card of experts: ``expert``), ``None`` when it does not.
+    ``attributes`` are the provider's facts offered to the registration form
+    (``cn``, ``bar``, ``court``…).
+    """
+
+    provider: str
+    subject: str
+    auth_method: AuthMethod
+    email: str | None = None
+    email_verified: bool = False
+    first_name: str = ""
+    last_name: str = ""
+    profile: Profile | None = None
+    certificate_fingerprint: str | None = None
+    attributes: Mapping[str, str] = field(default_factory=dict)
+
+    def __post_init__(self):
+        object.__setattr__(self, "auth_method", AuthMethod(self.auth_method))
+        if self.profile is not None:
+            object.__setattr__(self, "profile", Profile(self.profile))
+        object.__setattr__(self, "attributes", MappingProxyType(dict(self.attributes)))
+
+
+@dataclass(frozen=True)
+class AccountFacts:
+    """An account as a plugin may see it."""
+
+    id: str
+    email: str
+    first_name: str
+    last_name: str
+    profile: Profile
+    display_name: str
+    active: bool = True
+
+
+# -- Domain events --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ActorFacts:
+    """Who did something: the account (``None`` for the platform itself), how
+    it proved who it is, from which address (as the trusted proxy saw it),
+    and its certificate's SHA-256 fingerprint or its e-mail."""
+
+    account_id: str | None
+    auth_method: AuthMethod
+    client_address: str | None = None
+    certificate_fingerprint: str | None = None
+    email: str | None = None
+
+
+def new_event_id() -> str:
+    return uuid.uuid4().hex
+
+
+@dataclass(frozen=True, kw_only=True)
+class DomainEvent:
+    """One change of the platform's state, as it was committed.
+
+    ``kind`` names the change (``account.created``…), ``object_path`` the
+    resource changed (its path segments from the root), ``at`` when (an aware
+    UTC datetime), ``actor`` who. ``id`` is unique: a receiver that is called
+    twice with the same event (delivery is at least once) recognises it.
+    """
+
+    kind = "event"
+
+    id: str = field(default_factory=new_event_id)
+    at: datetime
+    actor: ActorFacts
+    object_path: tuple[str, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class AccountCreated(DomainEvent):
+    kind = "account.created"
+    account_id: str
+    email: str
+    profile: Profile
+    is_admin: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class AccountRegistered(DomainEvent):
+    """A person registered at its first login with an identity of ``provider``."""
+
+    kind = "account.registered"
+    account_id: str
+    email: str
+    profile: Profile
+    provider: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class AccountDisabled(DomainEvent):
+    kind = "account.disabled"
+    account_id: str
+    reason: str
+    logins_closed: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class AccountEnabled(DomainEvent):
+    kind = "account.enabled"
+    account_id: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class SiteSettingsChanged(DomainEvent):
+    kind = "site.settings_changed"
+    platform_name: str
+    contact_email: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class LoginOpened(DomainEvent):
+    kind = "login.opened"
+    account_id: str
+    provider: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class LoginClosed(DomainEvent):
+    kind = "login.closed"
+    account_id: str
+    reason: LoginEnd
+
+
+@dataclass(frozen=True, kw_only=True)
+class ExpertiseCreated(DomainEvent):
+    kind = "expertise.created"
+    expertise_id: str
+    name: str
+    jurisdiction_code: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class ParticipantAdded(DomainEvent):
+    kind = "participant.added"
+    expertise_id: str
+    account_id: str
+    role: Role
+    party_id: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class StatusChanged(DomainEvent):
+    """An expertise moved from ``old`` to ``new``."""
+
+    kind = "expertise.status_changed"
+    expertise_id: str
+    old: Status
+    new: Status
+
+
+@dataclass(frozen=True, kw_only=True)
+class DocumentDeposited(DomainEvent):
+    """A document became available to every entitled participant of its folder."""
+
+    kind = "document.deposited"
     expertise_id: str
     folder_path: tuple[str, ...]
     document_id: str
     sha256: str
     depositor: str
-    at: object

@@ -10,12 +10,9 @@ import csv
 import importlib.resources
 import re
 
-from . import rights
-from .contract import AuthProvider, FolderSpec, JurisdictionSpec
+from .contract import FolderKind, FolderSpec, JurisdictionSpec
 from .i18n import _
 from .markers import hookimpl
-
-DEV_PROVIDER_ID = "demo"
 
 
 @hookimpl(trylast=True)
@@ -47,40 +44,24 @@ def _stored(title) -> str:
 
 
 @hookimpl(trylast=True)
-def opalexe_folder_tree_define(jurisdiction, party_count):
+def opalexe_folder_tree_define(jurisdiction, parties):
     tree = [
-        FolderSpec(rights.EXPERT_GREFFE_PARTIES, _stored(_("expert→greffe-parties"))),
-        FolderSpec(rights.GREFFE_EXPERT_PARTIES, _stored(_("greffe→expert-parties"))),
-        FolderSpec(rights.MAGISTRAT_EXPERT, _stored(_("magistrat→expert"))),
+        FolderSpec(FolderKind.EXPERT_GREFFE_PARTIES, _stored(_("expert→greffe-parties"))),
+        FolderSpec(FolderKind.GREFFE_EXPERT_PARTIES, _stored(_("greffe→expert-parties"))),
+        FolderSpec(FolderKind.MAGISTRAT_EXPERT, _stored(_("magistrat→expert"))),
     ]
     # A party's folder bears the party's name instead of this title.
-    tree += [FolderSpec(rights.PARTIE, "Partie", party_index=index) for index in range(party_count)]
+    tree += [FolderSpec(FolderKind.PARTIE, "Partie", party_index=index) for index in range(len(parties))]
     tree += [
-        FolderSpec(rights.NOTES_EXPERT, _stored(_("Notes de l'expert"))),
-        FolderSpec(rights.CONVOCATIONS, _stored(_("Convocations"))),
+        FolderSpec(FolderKind.NOTES_EXPERT, _stored(_("Notes de l'expert"))),
+        FolderSpec(FolderKind.CONVOCATIONS, _stored(_("Convocations"))),
         FolderSpec(
-            rights.GREFFE,
+            FolderKind.GREFFE,
             _stored(_("Greffe")),
-            children=(FolderSpec(rights.RAPPORT_DEFINITIF, _stored(_("Rapport définitif"))),),
+            children=(FolderSpec(FolderKind.RAPPORT_DEFINITIF, _stored(_("Rapport définitif"))),),
         ),
     ]
     return tree
-
-
-@hookimpl(trylast=True)
-def opalexe_auth_providers_collect(settings):
-    if not settings.dev_login:
-        return []
-    return [
-        AuthProvider(
-            id=DEV_PROVIDER_ID,
-            label=_("Compte de démonstration (développement)"),
-            journey="form",
-            login_route="login_demo",
-            description=_("Se connecter sans carte en tant que l'un des comptes de démonstration."),
-            order=1000,
-        )
-    ]
 
 
 @hookimpl(trylast=True)

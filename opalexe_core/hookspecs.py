@@ -1,19 +1,33 @@
-"""The plugin contract: every hook the core calls, and when.
+"""The plugin contract: every hook a plugin may implement.
 
 A plugin is a distribution with an entry point in the ``opalexe`` group whose
 object (usually its top-level module) carries functions decorated with
-``opalexe_core.hookimpl``. Names read ``opalexe_<noun>_<verb>`` or
-``opalexe_<when>``. Arguments are keywords; a plugin may accept any subset of
-them. Value types come from :mod:`opalexe_core.contract`.
+``hookimpl`` from :mod:`opalexe_core.api`, the one module plugins import.
+Its ``setup.cfg`` requires the contract it was written against, within
+bounds (``opalexe >= 1.0, < 2``: :data:`opalexe_core.api.CONTRACT_VERSION`);
+the core refuses to load a plugin whose requirement excludes the running
+contract.
+
+Hooks are named ``opalexe_<noun>_<verb>`` or ``opalexe_<when>``. Arguments
+are keywords; an implementation may accept any subset of them. Arguments and
+results are values of :mod:`opalexe_core.contract` (re-exported by the api
+module): facts, never the stored objects.
 
 ``firstresult`` hooks stop at the first implementation that returns something
-other than ``None``; the core's own defaults are registered as the plugin
-``core-defaults`` with ``trylast=True``, so any installed plugin wins over them
-and removing that plugin falls back to them without error.
+other than ``None``; the core's own defaults answer last, so any installed
+plugin wins over them and removing that plugin falls back to them.
 
-Each docstring says when the core calls the hook today. A hook marked
-*Reserved* is declared so plugins can be written against it, but nothing in
-the core calls it yet (``tests/test_hookspecs.py`` keeps that mark true).
+Event hooks (``opalexe_event_committed`` and the hooks of one kind of event)
+are called after the change's transaction committed, never for a rolled-back
+one, through a durable outbox: at least once per event and plugin, again
+after a failure or a crash. An implementation must therefore be idempotent:
+it recognises an event it already handled by its ``id``.
+
+A hook marked *Reserved* is part of the contract, so plugins can be written
+against it, but the platform does not call it yet. A deprecation is announced
+by pluggy when the plugin registers (``warn_on_impl`` / ``warn_on_impl_args``):
+a :class:`DeprecationWarning` naming what replaces it, one contract version
+ahead of its removal.
 """
 
 from .markers import hookspec
@@ -26,17 +40,17 @@ def opalexe_config_include(config, settings):
     """Contribute Pyramid configuration: routes, views, static views,
     templates and translation directories.
 
-    Called once by the app factory, after the core's own configuration and
-    before the WSGI app is made. Use ``config.add_route``,
-    ``config.add_view``/``config.scan`` on your own package,
-    ``config.add_static_view('plugin-name-static', 'pkg:static')``,
-    ``config.add_translation_dirs('pkg:locale')`` and
-    ``config.override_asset`` for templates. Page templates may fill the
-    core layout: ``metal:use-macro="opalexe_layout"`` (see
-    :mod:`opalexe_core.templating`).
+    Called once per application, while it is built, after the core's own
+    configuration. Use ``config.add_route``, ``config.add_view`` or
+    ``config.scan`` on your own package,
+    ``config.add_static_view('plugin-name-static', 'pkg:static', permission=PUBLIC)``,
+    ``config.add_translation_dirs('pkg:locale')``. Page templates fill the
+    core layout: ``metal:use-macro="opalexe_layout"``. A view declared
+    without ``permission`` is for logged-in people only; a page for visitors
+    says ``permission=PUBLIC``.
 
     :param config: the ``pyramid.config.Configurator`` being built.
-    :param settings: the typed :class:`opalexe_core.settings.Settings`.
+    :param settings: the platform's typed settings.
     :return: nothing.
     """
 
@@ -48,28 +62,24 @@ def opalexe_config_include(config, settings):
 def opalexe_case_name_compute(facts):
     """Name an expertise from the facts of its designation order.
 
-    Called once per case, when it is created
-    (:func:`opalexe_core.services.expertises.create_expertise`), before
-    anything is stored. Today only the demo cases of ``opalexe init --demo``
-    are created this way: no page creates a case, and a case is never renamed
-    (parties, numbers, court or expert do not change after creation yet).
+    Called when a case is created, before anything is stored.
 
     :param facts: a :class:`~opalexe_core.contract.CaseFacts`.
     :return: the case name (``str``), or ``None`` to let another rule decide.
     :raise NamingError: when the rule applies but the facts do not allow it
         (for example a missing n° EXP); nothing is stored. Its message is
-        French, written for the user.
+        French, written for the user; its ``field`` names the form field at
+        fault (``rg``, ``exp``, ``parties``…).
     """
 
 
 @hookspec(firstresult=True)
 def opalexe_case_number_normalize(number, kind):
-    """Normalise a court number into the form the case stores and shows.
+    """Normalise a court number into the form the case stores, shows and
+    compares.
 
-    Called when a case is created
-    (:func:`opalexe_core.services.expertises.create_expertise`), once for its
-    RG number and once for its EXP number if it has one; the case keeps the
-    results. Nothing compares numbers yet (no uniqueness check, no search).
+    Called for each number given to a case (its RG number, its EXP number if
+    it has one).
 
     :param number: the number as written (``"18/00001"``, ``"RG 18/00001"``).
     :param kind: ``"rg"`` (n° of the proceedings) or ``"exp"`` (n° of the
@@ -82,18 +92,25 @@ def opalexe_case_number_normalize(number, kind):
 # -- Folders and rights ------------------------------------------------------
 
 
-@hookspec(firstresult=True)
-def opalexe_folder_tree_define(jurisdiction, party_count):
-    """Give the default folder tree of a new expertise.
+@hookspec(
+    firstresult=True,
+    warn_on_impl_args={
+        "party_count": DeprecationWarning(
+            "opalexe_folder_tree_define(party_count=…) is deprecated and goes with contract 2.0: "
+            "accept `parties` (one PartyFacts per party, in order) instead"
+        )
+    },
+)
+def opalexe_folder_tree_define(jurisdiction, parties, party_count):
+    """Give the folder tree of an expertise.
 
-    Called once per case, when it is created, after the case is named
-    (:func:`opalexe_core.services.expertises.create_expertise`). Adding a
-    party to an existing case does not exist yet, so the tree is never asked
-    for again.
+    Called when a case is created, and again when a party is added to a case
+    (the folders whose ``party_index`` is the new party's are then added).
 
     :param jurisdiction: the ordering court's
         :class:`~opalexe_core.contract.JurisdictionSpec`, or ``None``.
-    :param party_count: how many parties the case has.
+    :param parties: the case's parties, in order (``PartyFacts``).
+    :param party_count: deprecated, ``len(parties)``.
     :return: a list of :class:`~opalexe_core.contract.FolderSpec`, or ``None``
         to pass. The core default holds the three court channels, one folder
         per party, the expert's notes, the convocations and
@@ -105,10 +122,10 @@ def opalexe_folder_tree_define(jurisdiction, party_count):
 def opalexe_rights_matrix_amend(matrix):
     """Amend the rights matrix (folder kind × role → none / read / deposit).
 
-    Called once when the application starts (the app factory), after the
-    core's matrix is built. Every plugin is shown the core's matrix; the
-    amendments apply in the order plugins were registered, so on the same
-    cell the plugin registered last wins.
+    Called once when the platform starts (the application, the command line).
+    Every plugin is shown the core's matrix; the amendments apply in the
+    order plugins were registered, so on the same cell the plugin registered
+    last wins.
 
     :param matrix: a read-only view of the core's matrix
         (``matrix.right(folder_kind, role)``).
@@ -123,65 +140,173 @@ def opalexe_rights_matrix_amend(matrix):
 def opalexe_auth_providers_collect(settings):
     """Offer authentication providers on the login page.
 
-    Called each time the login page « Quel est votre profil d'utilisateur ? »
-    (``/connexion``) is rendered; the choices of every plugin are shown
-    together, sorted by ``order`` then ``label``.
+    Called when the login page « Quel est votre profil d'utilisateur ? » is
+    shown and when a login is attempted (only an offered provider may log
+    anybody in), and once at start-up: in production the platform refuses to
+    start while a provider marked ``development_only`` is installed.
 
-    :param settings: the typed :class:`opalexe_core.settings.Settings`.
+    :param settings: the platform's typed settings.
     :return: a list of :class:`~opalexe_core.contract.AuthProvider`.
     """
 
 
-# -- Directory of courts -----------------------------------------------------
+@hookspec(firstresult=True)
+def opalexe_credentials_get(attempt):
+    """Read the credentials of a login attempt.
+
+    Called when a login form is posted to the core's login address
+    ``/authentification/<provider id>`` (the provider's own page posts
+    there, with the CSRF token of the session). Answer only for your own
+    provider id.
+
+    :param attempt: a :class:`~opalexe_core.contract.LoginAttempt`: the
+        provider id, the posted fields, the client certificate forwarded by
+        the trusted proxy, the client's address.
+    :return: :class:`~opalexe_core.contract.Credentials`, or ``None`` when
+        the attempt is not for you.
+    """
+
+
+@hookspec(firstresult=True)
+def opalexe_identity_get(credentials):
+    """Verify credentials and say who they identify.
+
+    Called right after ``opalexe_credentials_get`` answered. The core then
+    finds the account linked to the identity (or, for a verified e-mail
+    address, the account holding it), opens a login and renews the session;
+    an identity without an account is led to the registration form.
+
+    :param credentials: the :class:`~opalexe_core.contract.Credentials` your
+        ``opalexe_credentials_get`` returned.
+    :return: a verified :class:`~opalexe_core.contract.Identity`, or ``None``
+        when the credentials are not yours.
+    :raise AuthenticationError: when they are yours but prove nothing
+        (wrong, expired, revoked…); its French message is shown as is.
+    """
+
+
+@hookspec
+def opalexe_registration_fields_collect(identity):
+    """Add fields to the registration form of a first connection.
+
+    Called when a person whose identity no account holds yet is shown the
+    registration form, and when that form is sent. The answers are kept on
+    the new account under the fields' names.
+
+    :param identity: the verified :class:`~opalexe_core.contract.Identity`.
+    :return: a list of ``colander.SchemaNode`` (each with a ``name``, a
+        French ``title`` and its validator).
+    """
+
+
+# -- Directories -------------------------------------------------------------
 
 
 @hookspec
 def opalexe_jurisdictions_collect():
     """Contribute courts to the jurisdictions directory.
 
-    Called by ``opalexe init`` only, each time it runs (it may be run again
-    on an existing platform, after installing or upgrading a plugin). The
-    directory is then brought in step: courts are added or updated by
-    ``code``, never removed. A plugin's result replaces the core's for the
-    same ``code``, so a regional plugin can correct the core's data.
-    ``opalexe evolve`` and the server's start do not call it.
+    Called when the platform is created or brought up to date
+    (``opalexe init``, which may be run again after installing or upgrading
+    a plugin). The directory is then brought in step: courts are added or
+    updated by ``code``, never removed. A plugin's result replaces the
+    core's for the same ``code``, so a regional plugin can correct it.
 
     :return: a list of :class:`~opalexe_core.contract.JurisdictionSpec`.
     """
 
 
-# -- Tariffs -----------------------------------------------------------------
+@hookspec
+def opalexe_specialities_collect():
+    """Contribute to the nomenclature of expert specialities (``A.1 Agriculture``…).
+
+    Reserved: declared so plugins can be written against it; no caller yet.
+    Will be called when the registration form and the experts' directory
+    list the specialities; entries are merged by ``code``, a plugin's
+    replacing the core's.
+
+    :return: a list of :class:`~opalexe_core.contract.Speciality`.
+    """
+
+
+# -- Tariffs and invoicing ------------------------------------------------------
 
 
 @hookspec(firstresult=True)
 def opalexe_tariff_lines_compute(expertise, on_date):
     """Price an expertise.
 
-    Reserved: declared so plugins can be written against it; no caller yet
-    (it arrives with the billing work: the billing run and the « Suivi du
-    coût » tab).
+    Reserved: declared so plugins can be written against it; no caller yet.
+    Will be called when an invoice is drawn up and when the expert opens
+    « Suivi du coût ».
 
-    :param expertise: the expertise (read it, do not change it).
+    :param expertise: the :class:`~opalexe_core.contract.ExpertiseFacts`.
     :param on_date: the ``datetime.date`` the lines are computed for.
     :return: a list of :class:`~opalexe_core.contract.TariffLine`, or ``None``
         when this schedule does not apply.
     """
 
 
-# -- Events (after commit) ---------------------------------------------------
+@hookspec
+def opalexe_invoice_triggers_collect(expertise, event):
+    """Say whether a committed change makes an invoice due.
+
+    Reserved: declared so plugins can be written against it; no caller yet.
+    Will be called after each committed change of an expertise (six months
+    « en cours », the first document in « Rapport définitif », a new party…).
+
+    :param expertise: the :class:`~opalexe_core.contract.ExpertiseFacts`.
+    :param event: the :class:`~opalexe_core.contract.DomainEvent` committed.
+    :return: a list of :class:`~opalexe_core.contract.InvoiceTrigger`.
+    """
+
+
+# -- Documents ---------------------------------------------------------------
 
 
 @hookspec
-def opalexe_document_deposited(event):
-    """A document has been deposited and is now available.
+def opalexe_upload_scan(upload, path):
+    """Scan a received file before its deposit becomes visible (an antivirus).
 
-    Reserved: declared so plugins can be written against it; no caller yet
-    (documents arrive with the document-deposit work). It will be called
-    after the deposit's transaction has committed, never for a rolled-back
-    one, like ``opalexe_expertise_status_changed``; an implementation must be
-    idempotent, as a replay may call it again with the same event.
+    Reserved: declared so plugins can be written against it; no caller yet.
+    Will be called once the whole file is received and before anyone can
+    see it; one refusal refuses the deposit and its reason is shown.
 
-    :param event: a :class:`~opalexe_core.contract.DepositEvent`.
+    :param upload: the :class:`~opalexe_core.contract.UploadFacts`.
+    :param path: a readable file holding the plaintext, removed afterwards.
+    :return: a :class:`~opalexe_core.contract.ScanVerdict`, or ``None``.
+    """
+
+
+# -- Courts and regions -----------------------------------------------------------
+
+
+@hookspec
+def opalexe_letter_templates_collect(jurisdiction):
+    """Offer letter templates for a court (the clerk's letters to a registered
+    and to an unregistered expert…).
+
+    Reserved: declared so plugins can be written against it; no caller yet.
+    Will be called when a clerk writes to an expert.
+
+    :param jurisdiction: the court's :class:`~opalexe_core.contract.JurisdictionSpec`.
+    :return: a list of :class:`~opalexe_core.contract.LetterTemplate`.
+    """
+
+
+# -- Events (after commit, through the outbox) --------------------------------------
+
+
+@hookspec
+def opalexe_event_committed(event):
+    """A change of the platform's state has been committed.
+
+    Called after commit for every domain event, at least once per plugin
+    (see the module's docstring); a failing implementation is logged and
+    called again later, and undoes nothing.
+
+    :param event: a :class:`~opalexe_core.contract.DomainEvent` (its
+        subclass says which change: ``AccountCreated``, ``StatusChanged``…).
     :return: nothing.
     """
 
@@ -190,13 +315,22 @@ def opalexe_document_deposited(event):
 def opalexe_expertise_status_changed(event):
     """An expertise has changed status.
 
-    Called after the transaction that changed the status has committed,
-    never before and never for a rolled-back one
-    (:func:`opalexe_core.services.expertises.change_status`); a failing
-    implementation is logged and undoes nothing. Must be idempotent. Today
-    only ``opalexe init --demo`` changes statuses (to bring its demo cases to
-    theirs): no page changes a case's status yet.
+    Called after commit, besides ``opalexe_event_committed``, at least once
+    per plugin; must be idempotent.
 
-    :param event: a :class:`~opalexe_core.contract.StatusChange`.
+    :param event: a :class:`~opalexe_core.contract.StatusChanged`.
+    :return: nothing.
+    """
+
+
+@hookspec
+def opalexe_document_deposited(event):
+    """A document has been deposited and is now available.
+
+    Reserved: declared so plugins can be written against it; no caller yet.
+    Will be called after commit like ``opalexe_expertise_status_changed``,
+    at least once per plugin; must be idempotent.
+
+    :param event: a :class:`~opalexe_core.contract.DocumentDeposited`.
     :return: nothing.
     """

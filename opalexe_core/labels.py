@@ -1,6 +1,7 @@
-"""French labels (message ids) of the domain's enumerations."""
+"""French labels (message ids) of the domain's enumerations: labels only
+display the vocabulary of :mod:`opalexe_core.contract`, they never define it."""
 
-from .contract import Role
+from .contract import CourtKind, PaperReason, PartyKind, PartySide, Profile, Right, Role, Status
 from .i18n import _
 
 ROLE_LABELS = {
@@ -16,39 +17,61 @@ ROLE_LABELS = {
 
 #: An account's profile: what the person is on the platform, whatever case.
 PROFILE_LABELS = {
-    "expert": _("Expert judiciaire"),
-    "magistrat": _("Magistrat"),
-    "greffier": _("Greffier"),
-    "avocat": _("Avocat"),
-    "intervenant": _("Intervenant de partie"),
-    "mediateur": _("Médiateur"),
-    "administrateur": _("Administrateur de la plateforme"),
+    Profile.EXPERT: _("Expert judiciaire"),
+    Profile.MAGISTRAT: _("Magistrat"),
+    Profile.GREFFIER: _("Greffier"),
+    Profile.AVOCAT: _("Avocat"),
+    Profile.INTERVENANT: _("Intervenant de partie"),
+    Profile.MEDIATEUR: _("Médiateur"),
+    Profile.ADMINISTRATEUR: _("Administrateur de la plateforme"),
 }
 
 STATUS_LABELS = {
-    "creee": _("Créée"),
-    "en_cours": _("En cours"),
-    "terminee": _("Terminée"),
-    "archivee": _("Archivée"),
+    Status.CREEE: _("Créée"),
+    Status.EN_COURS: _("En cours"),
+    Status.TERMINEE: _("Terminée"),
+    Status.ARCHIVEE: _("Archivée"),
 }
 
-#: Kinds of court in the jurisdictions directory.
 KIND_LABELS = {
-    "TJ": _("Tribunal judiciaire"),
-    "TC": _("Tribunal de commerce"),
-    "CA": _("Cour d'appel"),
-    "TA": _("Tribunal administratif"),
-    "CAA": _("Cour administrative d'appel"),
+    CourtKind.TJ: _("Tribunal judiciaire"),
+    CourtKind.TC: _("Tribunal de commerce"),
+    CourtKind.CA: _("Cour d'appel"),
+    CourtKind.TA: _("Tribunal administratif"),
+    CourtKind.CAA: _("Cour administrative d'appel"),
 }
 
 PARTY_SIDE_LABELS = {
-    "demandeur": _("demandeur"),
-    "defendeur": _("défendeur"),
-    "intervenant": _("intervenant"),
+    PartySide.DEMANDEUR: _("demandeur"),
+    PartySide.DEFENDEUR: _("défendeur"),
+    PartySide.INTERVENANT: _("intervenant"),
+}
+
+PARTY_KIND_LABELS = {
+    PartyKind.PHYSIQUE: _("personne physique"),
+    PartyKind.MORALE: _("personne morale"),
+}
+
+PAPER_REASON_LABELS = {
+    PaperReason.REFUS: _("refus de la dématérialisation"),
+    PaperReason.ABSENTE: _("partie absente"),
+    PaperReason.DEFAILLANTE: _("partie défaillante"),
 }
 
 RIGHT_LABELS = {
-    "none": _("Aucun accès"),
-    "read": _("Lecture"),
-    "deposit": _("Lecture et dépôt"),
+    Right.NONE: _("Aucun accès"),
+    Right.READ: _("Lecture"),
+    Right.DEPOSIT: _("Lecture et dépôt"),
 }
+
+
+_ALL = {}
+for _table in (ROLE_LABELS, PROFILE_LABELS, STATUS_LABELS, KIND_LABELS, PARTY_SIDE_LABELS, PARTY_KIND_LABELS,
+               PAPER_REASON_LABELS, RIGHT_LABELS):
+    _ALL.update({(type(member), member): text for member, text in _table.items()})
+
+
+def label(member):
+    """The French label (a message id of the ``opalexe`` domain, translated
+    when rendered) of a member of the vocabulary: a Role, Profile, Status…"""
+    return _ALL[(type(member), member)]

@@ -1,8 +1,9 @@
 """The rights matrix: folder kind × role → none / read / deposit.
 
 The matrix is data (:data:`DEFAULT_MATRIX`), amended once at start-up by the
-``opalexe_rights_matrix_amend`` hook, and turned into each folder's ``__acl__``
-so that every URL obeys it. A role that acts for a party (avocat,
+``opalexe_rights_matrix_amend`` hook. The security policy holds it and turns
+it into each folder's ACL (:meth:`RightsMatrix.acl`), so that every URL, and
+every service, obeys it. A role that acts for a party (avocat,
 intervenant) may deposit in the folder of its own party only; in other
 parties' folders its deposit right reads as a read right.
 """
@@ -13,52 +14,25 @@ from types import MappingProxyType
 
 from pyramid.authorization import DENY_ALL, Allow
 
-from .contract import PARTY_ROLES, Right, RightAmendment, Role
+from .contract import PARTY_ROLES, FolderKind, Right, RightAmendment, Role
 
-# Folder kinds (keys of the matrix). French where the courts' conventions name them.
-EXPERT_GREFFE_PARTIES = "expert_greffe_parties"  # «expert→greffe-parties»
-GREFFE_EXPERT_PARTIES = "greffe_expert_parties"  # «greffe→expert-parties»
-MAGISTRAT_EXPERT = "magistrat_expert"  # «magistrat→expert», confidential
-PARTIE = "partie"  # one per party: its exhibits (pièces) and observations (dires)
-NOTES_EXPERT = "notes_expert"  # «Notes de l'expert»
-CONVOCATIONS = "convocations"  # «Convocations»
-GREFFE = "greffe"  # «Greffe», holding the final report
-RAPPORT_DEFINITIF = "rapport_definitif"  # «Greffe / Rapport définitif»
-
-FOLDER_KINDS = (
-    EXPERT_GREFFE_PARTIES,
-    GREFFE_EXPERT_PARTIES,
-    MAGISTRAT_EXPERT,
-    PARTIE,
-    NOTES_EXPERT,
-    CONVOCATIONS,
-    GREFFE,
-    RAPPORT_DEFINITIF,
-)
+K = FolderKind
+FOLDER_KINDS = tuple(FolderKind)
 
 N, R, D = Right.NONE, Right.READ, Right.DEPOSIT
-_ROLES = (
-    Role.EXPERT,
-    Role.CO_EXPERT,
-    Role.SAPITEUR,
-    Role.MAGISTRAT,
-    Role.GREFFIER,
-    Role.AVOCAT,
-    Role.INTERVENANT,
-    Role.MEDIATEUR,
-)
+_ROLES = tuple(Role)
 
 # Columns follow _ROLES: expert, co-expert, sapiteur, magistrat, greffier,
 # avocat, intervenant, médiateur.
 _TABLE = {
-    EXPERT_GREFFE_PARTIES: (D, D, R, R, R, R, R, R),
-    GREFFE_EXPERT_PARTIES: (R, R, R, D, D, R, R, R),
-    MAGISTRAT_EXPERT: (D, R, N, D, D, N, N, N),
-    PARTIE: (R, R, R, R, R, D, D, R),
-    NOTES_EXPERT: (D, D, R, R, R, R, R, R),
-    CONVOCATIONS: (D, D, R, R, R, R, R, R),
-    GREFFE: (R, R, N, R, R, R, R, R),
-    RAPPORT_DEFINITIF: (D, D, N, R, R, R, R, R),
+    K.EXPERT_GREFFE_PARTIES: (D, D, R, R, R, R, R, R),
+    K.GREFFE_EXPERT_PARTIES: (R, R, R, D, D, R, R, R),
+    K.MAGISTRAT_EXPERT: (D, R, N, D, D, N, N, N),
+    K.PARTIE: (R, R, R, R, R, D, D, R),
+    K.NOTES_EXPERT: (D, D, R, R, R, R, R, R),
+    K.CONVOCATIONS: (D, D, R, R, R, R, R, R),
+    K.GREFFE: (R, R, N, R, R, R, R, R),
+    K.RAPPORT_DEFINITIF: (D, D, N, R, R, R, R, R),
 }
 
 DEFAULT_MATRIX = MappingProxyType(

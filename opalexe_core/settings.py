@@ -19,6 +19,8 @@ log = logging.getLogger(__name__)
 #: Settings that once existed, and where their value lives now.
 _RETIRED = {
     "opalexe.site_name": "the platform's name is set by the administrator on the « Paramètres » page (/parametres)",
+    "opalexe.dev_login": "the demo login is the plugin auth_demo (plugins/auth_demo): installed means offered,"
+    " and production refuses to start while it is installed",
 }
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
@@ -43,21 +45,25 @@ class SettingsError(ValueError):
 class Settings:
     """The platform's settings (``opalexe.*`` keys of the ini file).
 
-    ``dev_login``: offer the demo accounts on the login page; for development
-    only, refused when ``environment`` is ``production``.
     ``plugins_disabled``: entry-point names of plugins not to load.
     ``trusted_proxies``: the addresses or networks (``127.0.0.1``,
     ``10.0.0.0/8``) whose forwarded and client-certificate headers are
     believed (:mod:`opalexe_core.proxy`); empty: nobody's.
+    ``outbox_inline``: deliver a request's events right after its commit, in
+    its thread (``opalexe.outbox.inline``, default true); ``outbox_sweep_seconds``:
+    how often a thread delivers what is left in the outbox (a crashed
+    process's events, failed receivers; ``opalexe.outbox.sweep_seconds``,
+    default 30, 0 for none).
     """
 
     environment: str = "development"
-    dev_login: bool = False
     plugins_disabled: tuple[str, ...] = ()
     trusted_proxies: tuple[Network, ...] = ()
     templates_dir: str = DEFAULT_TEMPLATES_DIR
     session_secret: str = ""
     secure_cookies: bool = True
+    outbox_inline: bool = True
+    outbox_sweep_seconds: float = 30.0
 
     @classmethod
     def from_ini(cls, raw: dict) -> Settings:
@@ -68,9 +74,6 @@ class Settings:
             raise SettingsError(
                 f"opalexe.environment must be development, production or test, not {environment!r}"
             )
-        dev_login = asbool(raw.get("opalexe.dev_login", False))
-        if dev_login and environment == "production":
-            raise SettingsError("opalexe.dev_login cannot be enabled when opalexe.environment = production")
         secret = (raw.get("opalexe.session_secret", "") or os.environ.get("OPALEXE_SESSION_SECRET", "")).strip()
         if environment == "production" and len(secret) < 32:
             raise SettingsError("opalexe.session_secret must hold at least 32 characters in production")
@@ -102,10 +105,22 @@ class Settings:
             templates_dir = DEFAULT_TEMPLATES_DIR
         return cls(
             environment=environment,
-            dev_login=dev_login,
             plugins_disabled=tuple(aslist(raw.get("opalexe.plugins.disabled", ""))),
             trusted_proxies=trusted_proxies,
             templates_dir=templates_dir,
             session_secret=secret or os.urandom(32).hex(),
             secure_cookies=secure_cookies,
+            outbox_inline=asbool(raw.get("opalexe.outbox.inline", True)),
+            outbox_sweep_seconds=_seconds(raw, "opalexe.outbox.sweep_seconds", 30.0),
         )
+
+
+def _seconds(raw: dict, key: str, default: float) -> float:
+    value = raw.get(key, default)
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError):
+        raise SettingsError(f"{key} must be a number of seconds, not {value!r}") from None
+    if seconds < 0:
+        raise SettingsError(f"{key} cannot be negative")
+    return seconds

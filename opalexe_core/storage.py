@@ -12,6 +12,7 @@ import zodburi
 
 from .services.bootstrap import ensure_root
 from .services.demo import populate_demo
+from .services.platform import Platform
 
 
 def ensure_file_storage_dir(uri: str) -> None:
@@ -46,7 +47,12 @@ def initialize(db, pm, demo: bool = False) -> dict:
         root, steps = ensure_root(zodb_root, pm, txn=manager)
         added = 0
         if demo:
-            added = populate_demo(root, pm)
+            added = populate_demo(Platform.offline(root, pm))
             manager.get().note("opalexe init --demo")
             manager.commit()
-        return {"schema_version": root.schema_version, "steps": steps, "demo_cases": added}
+        result = {"schema_version": root.schema_version, "steps": steps, "demo_cases": added}
+    if added:
+        from .services.outbox import OutboxDispatcher  # it opens databases with this module
+
+        OutboxDispatcher(db, pm).deliver()  # the demo's events reach the plugins at once
+    return result

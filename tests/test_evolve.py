@@ -40,6 +40,40 @@ def test_running_evolve_again_changes_nothing(conn):
     assert root.accounts is accounts
 
 
+def test_every_step_run_again_on_its_own_result_changes_nothing(conn):
+    """A run cut after a step changed the data but before the schema version
+    was committed runs that step again: each step checks before it changes."""
+    from opalexe_core.api import AuthMethod
+    from opalexe_core.evolve import STEPS
+    from opalexe_core.services.accounts import create_account
+    from opalexe_core.services.platform import Actor, Platform
+
+    connection, manager = conn
+    pm = make_plugin_manager()
+    root, _ = ensure_root(connection.root(), pm, txn=manager)
+    platform = Platform.offline(root, pm)
+    account = create_account(platform, Actor.platform(AuthMethod.CLI), first_name="Jean", last_name="Martin",
+                             email="jean@example.test", profile="expert")
+    login = account.open_login(platform.now())
+    root.accounts.link_identity(account, "demo", "jean@example.test")
+    manager.commit()
+    kept = {"accounts": root.accounts, "expertises": root.expertises, "jurisdictions": root.jurisdictions,
+            "settings": root.settings, "outbox": root.outbox, "by_identity": root.accounts.by_identity,
+            "logins": account.logins}
+    pending = root.outbox.keys()
+
+    for _number, step in STEPS:
+        step(root, EvolveContext(pm=pm))
+
+    again = {"accounts": root.accounts, "expertises": root.expertises, "jurisdictions": root.jurisdictions,
+             "settings": root.settings, "outbox": root.outbox, "by_identity": root.accounts.by_identity,
+             "logins": account.logins}
+    assert {name: obj is kept[name] for name, obj in again.items()} == dict.fromkeys(kept, True)
+    assert root.outbox.keys() == pending and len(pending) == 1
+    assert account.login_is_open(login, platform.now())
+    assert root.accounts.find_by_identity("demo", "jean@example.test") is account
+
+
 def test_later_steps_run_in_order_and_a_failing_step_stops_at_the_last_good_one(conn):
     connection, manager = conn
     connection.root()["opalexe"] = root = Root()
@@ -89,7 +123,7 @@ def test_step_2_gives_accounts_of_a_step_1_database_their_login_table_and_keeps_
     manager.commit()
     assert root.schema_version == 1
 
-    assert run_evolve(root, EvolveContext(pm=None), txn=manager) == [2]
+    assert run_evolve(root, EvolveContext(pm=None), txn=manager) == [2, 3]
     assert run_evolve(root, EvolveContext(pm=None), txn=manager) == []
 
     account = root.accounts.find_by_email("jean@example.test")

@@ -162,7 +162,7 @@ def case_page(testapp, key="expert", locale="en"):
     """The demo case at the TJ Angers (three parties), as ``key`` sees it."""
     home = demo_login(testapp, key)
     testapp.set_cookie("_LOCALE_", locale)
-    return home.click(href=home.html.find("a", string=lambda text: "SDC Les Tilleuls" in text)["href"])
+    return home.click(href=home.html.find("a", string=lambda text: "Les Tilleuls" in text)["href"])
 
 
 def folder_titles(page):

@@ -7,8 +7,7 @@ import re
 import pytest
 from pyramid.response import Response
 
-from opalexe_core import hookimpl
-from opalexe_core.contract import Right, RightAmendment, Role
+from opalexe_core.api import PUBLIC, Right, RightAmendment, Role, hookimpl
 from opalexe_core.plugins import make_plugin_manager
 from pytest_opalexe.web import browser_client, demo_login, file_storage_uri, running_app
 from pytest_opalexe.web import test_settings as settings_for
@@ -49,14 +48,16 @@ class RegionalPlugin:
     @hookimpl
     def opalexe_config_include(self, config, settings):
         config.add_route("region_contacts", "/region/contacts")
+        # Declared without a permission: for logged-in people only.
         config.add_view(lambda request: Response("Référent régional : M. Sylvestre"), route_name="region_contacts")
         config.add_route("region_referent", "/region/referent")
         config.add_view(
             lambda request: {"referent": "M. Sylvestre"},
             route_name="region_referent",
             renderer=str(self.plugin_dir / "templates" / "referent.pt"),
+            permission=PUBLIC,
         )
-        config.add_static_view("region-static", str(self.plugin_dir / "static"))
+        config.add_static_view("region-static", str(self.plugin_dir / "static"), permission=PUBLIC)
         config.add_translation_dirs(str(self.plugin_dir / "locale"))
 
     @hookimpl
@@ -83,8 +84,18 @@ def client(tmp_path):
 
 
 def test_the_plugin_s_route_view_and_static_files_are_served(client):
+    demo_login(client, "expert")
     assert client.get("/region/contacts").text == "Référent régional : M. Sylvestre"
     assert client.get("/region-static/region.css").text == "body { color: black; }"
+
+
+def test_a_plugin_view_declared_without_a_permission_is_not_public(client):
+    """Secure by default: the visitor is sent to the login page, and the
+    public page of the same plugin, which says so, opens."""
+    response = client.get("/region/contacts")
+    assert response.status_int == 302 and response.location.endswith("/connexion")
+    assert "M. Sylvestre" not in response.text
+    assert client.get("/region/referent").status_int == 200
 
 
 def test_the_plugin_s_page_fills_the_core_layout_in_french(client):

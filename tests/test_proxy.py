@@ -11,7 +11,7 @@ import urllib.parse
 import pytest
 from cryptography import x509
 
-from opalexe_core import hookimpl
+from opalexe_core.api import PUBLIC, hookimpl
 from opalexe_core.proxy import PEER_KEY, apply_proxy_trust, client_certificate, parse_networks
 from pytest_opalexe.checkout import checkout_root
 from pytest_opalexe.liveserver import LiveServer
@@ -49,7 +49,7 @@ class VisitorEcho:
             }
 
         config.add_route("test_visitor", "/test/visiteur")
-        config.add_view(visitor, route_name="test_visitor", renderer="json")
+        config.add_view(visitor, route_name="test_visitor", renderer="json", permission=PUBLIC)
 
 
 def build_app(tmp_path, trusted: str):

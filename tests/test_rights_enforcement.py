@@ -7,12 +7,11 @@ The expectations below are written out by hand from the courts' conventions
 """
 
 import re
+import uuid
 
 import pytest
-from pyramid.authorization import ACLHelper
 
-from opalexe_core.storage import opened
-from pytest_opalexe.web import browser_client, demo_login
+from pytest_opalexe.web import browser_client, demo_login, platform_of
 
 EVERYONE = {"expert", "coexpert", "sapiteur", "magistrat", "greffier", "avocat1", "avocat2", "intervenant",
             "mediateur"}
@@ -48,7 +47,7 @@ def module_app(tmp_path_factory):
 @pytest.fixture(scope="module")
 def case_url(module_app):
     home = demo_login(browser_client(module_app), "expert")
-    return "/" + re.search(r'href="http://localhost/(expertises/[0-9a-f]+/)">[^<]*RG18-1', home.text).group(1)
+    return "/" + re.search(r'href="http://localhost/(expertises/[0-9a-f]+/)">[^<]*Les Tilleuls', home.text).group(1)
 
 
 @pytest.fixture(scope="module")
@@ -107,8 +106,8 @@ def test_a_guessed_case_or_folder_url_finds_nothing(clients):
 
 
 def test_a_deactivated_participant_loses_the_case_but_keeps_its_history(module_app, clients, case_url):
-    with opened(module_app.registry._zodb_databases[""]) as (zodb_root, manager):
-        root = zodb_root["opalexe"]
+    with platform_of(module_app) as platform:
+        root, manager = platform.root, platform.transaction
         case = root.expertises[case_url.strip("/").split("/")[1]]
         mediateur = root.accounts.find_by_email("mediateur@demo.opalexe.test")
         case.participants[mediateur.id].active = False
@@ -132,11 +131,11 @@ def test_the_administrator_s_permissions_stop_at_the_expertises_container(module
     by the administrator, who is not an expert)."""
     admin = ["system.Everyone", "system.Authenticated", "account:x", "group:admin", "profile:greffier"]
     expert = ["system.Everyone", "system.Authenticated", "account:y", "profile:expert"]
-    with opened(module_app.registry._zodb_databases[""]) as (zodb_root, _):
-        root = zodb_root["opalexe"]
-        assert ACLHelper().permits(root, admin, "create")
-        assert not ACLHelper().permits(root.expertises, admin, "create")
-        assert ACLHelper().permits(root.expertises, expert, "create")
+    with platform_of(module_app) as platform:
+        root, authorizer = platform.root, platform.authorizer
+        assert authorizer.permits_principals(admin, root, "create")
+        assert not authorizer.permits_principals(admin, root.expertises, "create")
+        assert authorizer.permits_principals(expert, root.expertises, "create")
 
 
 def test_the_jurisdictions_directory_is_for_logged_in_users(module_app, clients):
@@ -167,22 +166,27 @@ def test_a_closed_case_takes_no_more_deposits_but_stays_readable(clients, status
 
 def test_a_lawyer_of_one_case_gets_nothing_of_another_case_even_with_its_exact_urls(module_app, clients):
     """A lawyer in the Laval case only: the URLs of the Angers case and of its
-    folders, copied from someone else's screen, open nothing."""
-    from opalexe_core.contract import Role
-    from opalexe_core.resources import Account
+    folders, copied from someone else's screen, open nothing. (Its own
+    lawyer each time, so that the test runs again in the same process.)"""
+    from opalexe_core.api import AuthMethod, Role
+    from opalexe_core.services.accounts import create_account
     from opalexe_core.services.expertises import add_participant
+    from opalexe_core.services.platform import Actor
 
     urls = _case_urls_by_status(clients("expert"))
     laval, angers = urls["Créée"], urls["En cours"]
-    with opened(module_app.registry._zodb_databases[""]) as (zodb_root, manager):
-        root = zodb_root["opalexe"]
-        lawyer = root.accounts.add_account(Account("Inès", "Caron", "ines.caron@example.test", "avocat"))
+    email = f"ines.caron.{uuid.uuid4().hex[:8]}@example.test"
+    with platform_of(module_app) as platform:
+        root = platform.root
+        lawyer = create_account(platform, Actor.platform(), first_name="Inès", last_name="Caron", email=email,
+                                profile="avocat")
         case = root.expertises[laval.strip("/").split("/")[1]]
-        add_participant(root, case, lawyer, Role.AVOCAT, case.parties[0].id)
-        manager.commit()
+        expert = Actor(root.accounts.find_by_email("expert@demo.opalexe.test"), AuthMethod.DEMO)
+        add_participant(platform, expert, case, lawyer, Role.AVOCAT, case.parties[0].id)
+        platform.transaction.commit()
     client = browser_client(module_app)
     page = client.get("/connexion/demo")
-    next(form for form in page.forms.values() if 'data-email="ines.caron@example.test"' in form.text).submit()
+    next(form for form in page.forms.values() if f'data-email="{email}"' in form.text).submit()
 
     dashboard = client.get("/")
     assert laval in dashboard.text and angers not in dashboard.text

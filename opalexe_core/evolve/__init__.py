@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import transaction
 
-from . import step0001_layout, step0002_account_logins
+from . import step0001_layout, step0002_account_logins, step0003_outbox_identities
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 STEPS = (
     (1, step0001_layout.evolve),
     (2, step0002_account_logins.evolve),
+    (3, step0003_outbox_identities.evolve),
 )
 
 SCHEMA_VERSION = STEPS[-1][0]

@@ -1,22 +1,11 @@
-"""The administrator's form to add an account."""
+"""The administrator's forms on accounts: adding one, disabling one."""
 
 import colander
 import deform
 
 from ..i18n import _
 from ..labels import PROFILE_LABELS
-from .base import CSRFSchema
-
-
-@colander.deferred
-def _unique_email(node, kw):
-    accounts = kw["accounts"]
-
-    def validate(node, value):
-        if accounts.find_by_email(value) is not None:
-            raise colander.Invalid(node, _("Un compte existe déjà avec cette adresse électronique."))
-
-    return colander.All(colander.Email(msg=_("Adresse électronique invalide.")), validate)
+from .base import CSRFSchema, name_node, squash
 
 
 def _known_profile(node, value):
@@ -25,9 +14,12 @@ def _known_profile(node, value):
 
 
 class AccountSchema(CSRFSchema):
-    first_name = colander.SchemaNode(colander.String(), title=_("Prénom"), validator=colander.Length(1, 100))
-    last_name = colander.SchemaNode(colander.String(), title=_("Nom de famille"), validator=colander.Length(1, 100))
-    email = colander.SchemaNode(colander.String(), title=_("Adresse électronique"), validator=_unique_email)
+    first_name = name_node(_("Prénom"))
+    last_name = name_node(_("Nom de famille"))
+    email = colander.SchemaNode(
+        colander.String(), title=_("Adresse électronique"), preparer=squash,
+        validator=colander.Email(msg=_("Adresse électronique invalide.")),
+    )
     profile = colander.SchemaNode(
         colander.String(),
         title=_("Profil"),
@@ -36,4 +28,11 @@ class AccountSchema(CSRFSchema):
     )
     is_admin = colander.SchemaNode(
         colander.Boolean(), title=_("Administrateur de la plateforme"), missing=False, default=False
+    )
+
+
+class DisableAccountSchema(CSRFSchema):
+    reason = colander.SchemaNode(
+        colander.String(), title=_("Motif"), preparer=squash,
+        validator=colander.Length(1, 300, min_err=_("Ce champ est obligatoire.")),
     )

@@ -3,11 +3,7 @@
 import colander
 
 from ..i18n import _
-from .base import CSRFSchema
-
-
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
+from .base import CSRFSchema, squash
 
 
 class SiteSettingsSchema(CSRFSchema):
@@ -15,14 +11,14 @@ class SiteSettingsSchema(CSRFSchema):
         colander.String(),
         title=_("Nom de la plateforme"),
         description=_("Affiché dans le bandeau et le titre de chaque page."),
-        preparer=_strip,
-        validator=colander.Length(1, 80, max_err=_("80 caractères au plus.")),
+        preparer=squash,
+        validator=colander.Length(1, 80, min_err=_("Ce champ est obligatoire."), max_err=_("80 caractères au plus.")),
     )
     contact_email = colander.SchemaNode(
         colander.String(),
         title=_("Adresse de contact du support"),
         description=_("Affichée au pied de chaque page ; laissez vide pour ne pas en afficher."),
-        preparer=_strip,
+        preparer=squash,
         missing="",
         validator=colander.Email(msg=_("Adresse électronique invalide.")),
     )

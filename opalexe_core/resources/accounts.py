@@ -9,8 +9,9 @@ from BTrees.OOBTree import OOBTree, OOTreeSet
 from persistent import Persistent
 from pyramid.authorization import ALL_PERMISSIONS, DENY_ALL, Allow
 
-from ..labels import PROFILE_LABELS
+from ..contract import AccountFacts, Profile
 from .container import Container
+from .text import clean_name
 
 ADMIN_PRINCIPAL = "group:admin"
 
@@ -19,7 +20,12 @@ LOGIN_LIFETIME = timedelta(hours=10)
 
 
 def normalize_email(email: str) -> str:
-    return email.strip().lower()
+    return (email or "").strip().lower()
+
+
+def identity_key(provider: str, subject: str) -> str:
+    """The key of an external identity in :attr:`Accounts.by_identity`."""
+    return f"{provider}\x00{subject}"
 
 
 class Account(Persistent):
@@ -33,22 +39,56 @@ class Account(Persistent):
     session cookie only carries a login id: logging out closes it here, so a
     copy of the cookie taken before is worth nothing afterwards, and no login
     outlives :data:`LOGIN_LIFETIME`.
+
+    A disabled account (``disabled_at`` set) cannot log in; its history stays.
     """
 
     __parent__ = None
     __name__ = None
 
-    def __init__(self, first_name: str, last_name: str, email: str, profile: str, is_admin: bool = False):
-        if profile not in PROFILE_LABELS:
-            raise ValueError(f"unknown profile: {profile!r}")
-        self.first_name = first_name.strip()
-        self.last_name = last_name.strip()
+    # Class defaults: accounts stored before these existed read them.
+    disabled_at = None
+    disabled_reason = ""
+    registration = None  # what the registration form gave: {field name: value}
+
+    __acl__ = [(Allow, ADMIN_PRINCIPAL, ALL_PERMISSIONS), DENY_ALL]
+
+    def __init__(self, first_name: str, last_name: str, email: str, profile: Profile | str, is_admin: bool = False):
+        self.first_name = clean_name(first_name, "first name")
+        self.last_name = clean_name(last_name, "last name")
         self.email = normalize_email(email)
-        self.profile = profile
+        if not self.email:
+            raise ValueError("an account needs an e-mail address")
+        self.profile = Profile(profile)
         self.is_admin = is_admin
         self.created_at = datetime.now(UTC)
         self.expertise_ids = OOTreeSet()
         self.logins = OOBTree()
+
+    @property
+    def id(self) -> str:
+        return self.__name__
+
+    @property
+    def display_name(self) -> str:
+        return f"{self.first_name} {self.last_name.upper()}".strip()
+
+    @property
+    def active(self) -> bool:
+        return self.disabled_at is None
+
+    def facts(self) -> AccountFacts:
+        return AccountFacts(
+            id=self.id,
+            email=self.email,
+            first_name=self.first_name,
+            last_name=self.last_name,
+            profile=Profile(self.profile),
+            display_name=self.display_name,
+            active=self.active,
+        )
+
+    # -- logins ---------------------------------------------------------------------
 
     def open_login(self, now: datetime) -> str:
         """A new login id; logins past their lifetime are dropped."""
@@ -61,34 +101,43 @@ class Account(Persistent):
 
     def login_is_open(self, login_id: str, now: datetime) -> bool:
         opened = self.logins.get(login_id)
-        return opened is not None and now - opened < LOGIN_LIFETIME
+        return self.active and opened is not None and now - opened < LOGIN_LIFETIME
 
-    def close_login(self, login_id: str) -> None:
-        self.logins.pop(login_id, None)
+    def close_login(self, login_id: str) -> bool:
+        """Close one login; True if it was open."""
+        return self.logins.pop(login_id, None) is not None
 
-    @property
-    def id(self) -> str:
-        return self.__name__
-
-    @property
-    def display_name(self) -> str:
-        return f"{self.first_name} {self.last_name.upper()}".strip()
-
-    __acl__ = [DENY_ALL]
+    def close_all_logins(self) -> int:
+        count = len(self.logins)
+        self.logins.clear()
+        return count
 
 
 class Accounts(Container):
-    """The accounts directory, keyed by a random id, indexed by e-mail."""
+    """The accounts directory, keyed by a random id, indexed by e-mail and by
+    external identity (an authentication provider's subject)."""
 
     __acl__ = [(Allow, ADMIN_PRINCIPAL, ALL_PERMISSIONS), DENY_ALL]
 
     def __init__(self):
         super().__init__()
         self.by_email = OOBTree()
+        self.by_identity = OOBTree()
 
     def find_by_email(self, email: str) -> Account | None:
         account_id = self.by_email.get(normalize_email(email))
         return self.get(account_id) if account_id else None
+
+    def find_by_identity(self, provider: str, subject: str) -> Account | None:
+        account_id = self.by_identity.get(identity_key(provider, subject))
+        return self.get(account_id) if account_id else None
+
+    def link_identity(self, account: Account, provider: str, subject: str) -> None:
+        key = identity_key(provider, subject)
+        linked = self.by_identity.get(key)
+        if linked is not None and linked != account.id:
+            raise KeyError(f"identity already linked to another account: {provider}")
+        self.by_identity[key] = account.id
 
     def add_account(self, account: Account) -> Account:
         if account.email in self.by_email:

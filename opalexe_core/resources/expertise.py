@@ -4,6 +4,11 @@
 proceedings at the court; *EXP* (or *MI*): the number given by the court's
 expertise-control service. A party that does not dematerialise
 (``paper_reason``) must still be served on paper (registered letter).
+
+Persistent classes hold data and invariants only: who may change them, and
+the events a change emits, are the services' business
+(:mod:`opalexe_core.services.expertises`). A folder's rights come from the
+rights matrix the security policy holds, not from the folder.
 """
 
 from __future__ import annotations
@@ -16,19 +21,11 @@ from persistent import Persistent
 from persistent.list import PersistentList
 from pyramid.authorization import DENY_ALL, Allow, Authenticated
 from pyramid.location import lineage
-from pyramid.threadlocal import get_current_registry
 
-from ..contract import Role
-from ..rights import RightsMatrix, role_principal
+from ..contract import ExpertiseFacts, PartyFacts, PartyKind, PartySide, Role, Status
+from ..rights import role_principal
 from .container import Container
-
-STATUSES = ("creee", "en_cours", "terminee", "archivee")
-TRANSITIONS = {"creee": ("en_cours",), "en_cours": ("terminee",), "terminee": ("archivee",), "archivee": ()}
-#: Statuses in which documents may be deposited: « terminée » closes deposits.
-DEPOSIT_STATUSES = ("creee", "en_cours")
-
-PARTY_SIDES = ("demandeur", "defendeur", "intervenant")
-PAPER_REASONS = ("refus", "absente", "defaillante")
+from .text import clean_name
 
 
 def _now():
@@ -36,52 +33,45 @@ def _now():
 
 
 class Party(Persistent):
-    """A party to the proceedings, in the order of the decision."""
+    """A party to the proceedings, in the order of the decision. ``id`` is
+    unique within its case (:meth:`Expertise.add_party` gives it)."""
 
-    def __init__(self, name: str, side: str, kind: str = "morale"):
-        if side not in PARTY_SIDES:
-            raise ValueError(f"unknown party side: {side!r}")
-        if kind not in ("physique", "morale"):
-            raise ValueError(f"unknown party kind: {kind!r}")
-        self.id = secrets.token_hex(4)
-        self.name = name.strip()
-        self.side = side
-        self.kind = kind
-        self.paper_reason = None  # one of PAPER_REASONS when served on paper
+    id = None
+
+    def __init__(self, name: str, side: PartySide | str, kind: PartyKind | str = PartyKind.MORALE):
+        self.name = clean_name(name, "party name")
+        self.side = PartySide(side)
+        self.kind = PartyKind(kind)
+        self.paper_reason = None  # a PaperReason when served on paper
 
     @property
     def served_on_paper(self) -> bool:
         return self.paper_reason is not None
+
+    def facts(self) -> PartyFacts:
+        return PartyFacts(name=self.name, kind=PartyKind(self.kind), side=PartySide(self.side))
 
 
 class Participant(Persistent):
     """An account's part in one expertise; ``active`` False keeps its history."""
 
     def __init__(self, account_id: str, role: Role, party_id: str | None = None):
-        role = Role(role)
         self.account_id = account_id
-        self.role = role
+        self.role = Role(role)
         self.party_id = party_id
         self.active = True
         self.added_at = _now()
 
 
 class Folder(Container):
-    """A folder of an expertise; ``kind`` keys the rights matrix. Its ACL is
-    the matrix's for its kind, without any deposit once its case is closed."""
+    """A folder of an expertise; ``kind`` keys the rights matrix, which the
+    security policy turns into this folder's ACL."""
 
     def __init__(self, kind: str, title: str, party_id: str | None = None):
         super().__init__()
         self.kind = kind
         self.title = title
         self.party_id = party_id
-
-    @property
-    def __acl__(self):
-        matrix = getattr(get_current_registry(), "opalexe_rights", None) or RightsMatrix()
-        expertise = self.expertise
-        deposits_open = expertise is None or expertise.status in DEPOSIT_STATUSES
-        return matrix.acl(self.kind, self.party_id, deposits_open=deposits_open)
 
     @property
     def expertise(self) -> Expertise | None:
@@ -96,7 +86,7 @@ class Expertise(Persistent):
     __name__ = None
 
     __acl__ = [
-        (Allow, role_principal(Role.EXPERT), ("view", "manage")),
+        (Allow, role_principal(Role.EXPERT), ("view", "manage", "advance")),
         (Allow, role_principal(Role.CO_EXPERT), ("view", "manage")),
         *[(Allow, role_principal(role), "view") for role in Role],
         DENY_ALL,
@@ -110,9 +100,10 @@ class Expertise(Persistent):
         self.order_date = order_date
         self.mission = mission
         self.report_due = report_due
-        self.status = "creee"
-        self.status_history = PersistentList([("creee", None, _now())])
+        self.status = Status.CREEE
         self.created_at = _now()
+        # (status, actor account id or None, when): the first is « créée »
+        self.status_history = PersistentList([(Status.CREEE, None, self.created_at)])
         self.parties = PersistentList()
         self.participants = OOBTree()  # account id -> Participant
         self.folders = Container()
@@ -128,10 +119,23 @@ class Expertise(Persistent):
     def id(self) -> str:
         return self.__name__
 
-    def party(self, party_id: str) -> Party | None:
+    @property
+    def takes_deposits(self) -> bool:
+        return Status(self.status).takes_deposits
+
+    def add_party(self, party: Party) -> Party:
+        """Append ``party`` with an id no other party of this case has."""
+        taken = {p.id for p in self.parties}
+        party.id = secrets.token_hex(4)
+        while party.id in taken:
+            party.id = secrets.token_hex(4)
+        self.parties.append(party)
+        return party
+
+    def party(self, party_id: str | None) -> Party | None:
         return next((p for p in self.parties if p.id == party_id), None)
 
-    def first(self, side: str) -> Party | None:
+    def first(self, side: PartySide | str) -> Party | None:
         return next((p for p in self.parties if p.side == side), None)
 
     def active_participant(self, account_id: str | None) -> Participant | None:
@@ -140,6 +144,19 @@ class Expertise(Persistent):
 
     def participants_by_role(self, role: Role):
         return [p for p in self.participants.values() if p.role == Role(role)]
+
+    def facts(self) -> ExpertiseFacts:
+        return ExpertiseFacts(
+            id=self.id,
+            name=self.name,
+            status=Status(self.status),
+            jurisdiction_code=self.jurisdiction_code,
+            rg=self.rg,
+            exp=self.exp,
+            parties=tuple(p.facts() for p in self.parties),
+            created_at=self.created_at,
+            status_history=tuple((Status(status), at) for status, _actor, at in self.status_history),
+        )
 
 
 class Expertises(Container):
@@ -160,3 +177,4 @@ class Expertises(Container):
 def find_expertise(context) -> Expertise | None:
     """The expertise ``context`` belongs to (itself if it is one), or None."""
     return next((node for node in lineage(context) if isinstance(node, Expertise)), None)
+

@@ -5,8 +5,7 @@ from __future__ import annotations
 from persistent import Persistent
 from pyramid.authorization import DENY_ALL, Allow, Authenticated
 
-from ..contract import JurisdictionSpec
-from ..labels import KIND_LABELS
+from ..contract import CourtKind, JurisdictionSpec
 from .container import Container
 
 
@@ -18,10 +17,8 @@ class Jurisdiction(Persistent):
         self.update(spec)
 
     def update(self, spec: JurisdictionSpec) -> None:
-        if spec.kind not in KIND_LABELS:
-            raise ValueError(f"unknown jurisdiction kind: {spec.kind!r}")
         self.code = spec.code
-        self.kind = spec.kind
+        self.kind = CourtKind(spec.kind)
         self.name = spec.name
         self.short_name = spec.short_name
         self.city = spec.city
@@ -58,5 +55,5 @@ class Jurisdictions(Container):
                 updated += 1
         return added, updated
 
-    def of_kind(self, *kinds: str):
+    def of_kind(self, *kinds: CourtKind | str):
         return [j for j in self.values() if j.kind in kinds]

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from persistent import Persistent
-from pyramid.authorization import ALL_PERMISSIONS, Allow, Everyone
+from pyramid.authorization import ALL_PERMISSIONS, DENY_ALL, Allow, Authenticated
 from pyramid_zodbconn import get_connection
 
+from ..permissions import DEFAULT_PERMISSION
 from .accounts import ADMIN_PRINCIPAL
 
 ROOT_KEY = "opalexe"
@@ -30,11 +31,15 @@ class SiteSettings(Persistent):
 
 class Root(Persistent):
     """The top of traversal. ``schema_version`` is the number of the last
-    evolve step applied (see :mod:`opalexe_core.evolve`)."""
+    evolve step applied (see :mod:`opalexe_core.evolve`); ``outbox`` holds
+    the events waiting for delivery (:mod:`opalexe_core.resources.outbox`).
+
+    Logged-in people hold the default permission here (a view declared
+    without a permission is theirs, nobody else's); public pages say so."""
 
     __name__ = ""
     __parent__ = None
-    __acl__ = [(Allow, ADMIN_PRINCIPAL, ALL_PERMISSIONS), (Allow, Everyone, "view")]
+    __acl__ = [(Allow, ADMIN_PRINCIPAL, ALL_PERMISSIONS), (Allow, Authenticated, DEFAULT_PERMISSION), DENY_ALL]
 
     #: child name in URLs -> attribute
     _children = {"expertises": "expertises", "comptes": "accounts", "juridictions": "jurisdictions"}

@@ -1,13 +1,4 @@
-"""Fire hooks after the current transaction commits, never before.
-
-A rolled-back transaction fires nothing; a failing hook is logged and does
-not undo what was committed (hooks must be idempotent so they can be
-replayed).
-"""
-
-import logging
-
-log = logging.getLogger(__name__)
+"""Which transaction an object is being changed in."""
 
 
 class DetachedObjectError(ValueError):
@@ -30,17 +21,3 @@ def current_transaction(obj):
             return jar.transaction_manager.get()
         node = getattr(node, "__parent__", None)
     raise DetachedObjectError(f"{obj!r} is not attached to a stored object: add it to the object graph first")
-
-
-def after_commit(hook_caller, obj, **kwargs) -> None:
-    """Call ``hook_caller(**kwargs)`` once the transaction changing ``obj``
-    (stored, or added under a stored parent) commits."""
-    def fire(success):
-        if not success:
-            return
-        try:
-            hook_caller(**kwargs)
-        except Exception:
-            log.exception("after-commit hook %s failed", getattr(hook_caller, "name", hook_caller))
-
-    current_transaction(obj).addAfterCommitHook(fire)

@@ -6,6 +6,7 @@ from pyramid.httpexceptions import HTTPFound
 from pyramid.view import exception_view_config, forbidden_view_config, notfound_view_config
 
 from ..i18n import _
+from ..services.platform import Refused
 
 
 @forbidden_view_config(renderer="opalexe_core:templates/error.pt")
@@ -29,6 +30,15 @@ def bad_csrf(request):
         "title": _("Formulaire expiré"),
         "message": _("Le formulaire a expiré ou ne vient pas de cette plateforme. Rechargez la page et recommencez."),
     }
+
+
+@exception_view_config(Refused, renderer="opalexe_core:templates/error.pt")
+def refused(exc, request):
+    """A service refused the actor a right the view let through: a 403 that
+    commits nothing."""
+    request.tm.doom()
+    request.response.status = 403
+    return {"title": _("Accès refusé"), "message": exc.message}
 
 
 @exception_view_config(URLDecodeError, renderer="opalexe_core:templates/error.pt")

@@ -3,6 +3,7 @@
 from pyramid.view import view_config
 
 from ..labels import ROLE_LABELS, STATUS_LABELS
+from ..permissions import PUBLIC
 from ..resources.root import Root
 
 
@@ -29,7 +30,7 @@ def dashboard_rows(request, account):
     return rows
 
 
-@view_config(context=Root, renderer="opalexe_core:templates/home.pt", permission="view")
+@view_config(context=Root, renderer="opalexe_core:templates/home.pt", permission=PUBLIC)
 def home(context, request):
     account = request.identity
     return {"rows": dashboard_rows(request, account) if account is not None else []}

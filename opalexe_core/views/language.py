@@ -8,6 +8,7 @@ from pyramid.httpexceptions import HTTPFound
 from pyramid.view import view_config
 
 from ..i18n import supported_locale
+from ..permissions import PUBLIC
 from ..resources.root import Root
 
 COOKIE_AGE = 365 * 24 * 3600  # a year: a language is a lasting preference
@@ -38,7 +39,7 @@ def return_path(request) -> str:
         return "/"
 
 
-@view_config(context=Root, name="langue", request_method="GET", permission="view")
+@view_config(context=Root, name="langue", request_method="GET", permission=PUBLIC)
 def switch_language(context, request):
     try:
         asked_back, asked_code = request.GET.get("retour"), request.GET.get("code")

@@ -8,9 +8,12 @@ from pathlib import Path
 import webtest
 
 import opalexe_core
-from opalexe_core.plugins import make_plugin_manager
+from opalexe_core.plugins import installed_plugin_names, make_plugin_manager
+from opalexe_core.resources.root import get_root
 from opalexe_core.services.demo import demo_email
-from opalexe_core.storage import initialize, open_db
+from opalexe_core.services.platform import Platform
+from opalexe_core.settings import Settings
+from opalexe_core.storage import initialize, open_db, opened
 
 from .checkout import CheckoutNotFound, etc_file, templates_dir
 
@@ -24,13 +27,30 @@ def relstorage_uri(dsn: str, blob_dir: Path) -> tuple[str, dict]:
     return f"zconfig://{etc_file('relstorage.conf')}#main", {"OPALEXE_PG_DSN": dsn, "OPALEXE_BLOB_DIR": str(blob_dir)}
 
 
-def test_settings(uri: str, **overrides) -> dict:
+#: The installed plugins a test app loads unless told otherwise: the demo
+#: login only, so that the core's tests see the core's own defaults (its case
+#: names, its folder tree) whatever else is installed.
+DEFAULT_PLUGINS = ("auth_demo",)
+
+
+def disabled_except(plugins) -> str:
+    """``opalexe.plugins.disabled`` naming every installed plugin but ``plugins``."""
+    return " ".join(name for name in installed_plugin_names() if name not in set(plugins))
+
+
+def test_settings(uri: str, plugins=DEFAULT_PLUGINS, **overrides) -> dict:
+    """Settings of a test app on ``uri``. Of the installed plugins, only
+    ``plugins`` are loaded. Events are delivered right after each commit, by
+    the request's thread, and no sweeper thread runs (a test calls
+    ``app.registry.opalexe_outbox.deliver()`` when it needs one)."""
     settings = {
         "zodbconn.uri": uri,
         "opalexe.environment": "test",
-        "opalexe.dev_login": "true",
         "opalexe.secure_cookies": "false",
         "opalexe.session_secret": "test-secret-" + "x" * 32,
+        "opalexe.plugins.disabled": disabled_except(plugins),
+        "opalexe.outbox.inline": "true",
+        "opalexe.outbox.sweep_seconds": "0",
         "pyramid.default_locale_name": "fr",
     }
     try:  # an installed copy has none beside its package (checkout.py)
@@ -57,13 +77,13 @@ def make_app(settings: dict, demo: bool = True, plugins: dict | None = None):
     """Initialise the database (with the demo data unless ``demo`` is false)
     and build the app. ``plugins`` (name → plugin object) are registered
     beside the installed ones: a test's own plugin, e.g. a page of its own."""
-    init_platform(settings["zodbconn.uri"], demo=demo)
+    disabled = Settings.from_ini(settings).plugins_disabled
+    init_platform(settings["zodbconn.uri"], demo=demo, disabled=disabled)
     if not plugins:
         return opalexe_core.main({}, **settings)
     from opalexe_core.app import make_app as build_app
-    from opalexe_core.settings import Settings
 
-    pm = make_plugin_manager(Settings.from_ini(settings).plugins_disabled)
+    pm = make_plugin_manager(disabled)
     for name, plugin in plugins.items():
         pm.register(plugin, name=name)
     return build_app(settings, pm=pm)
@@ -80,8 +100,37 @@ def running_app(settings: dict, demo: bool = True, plugins: dict | None = None):
 
 
 def close_app(app) -> None:
+    outbox = getattr(app.registry, "opalexe_outbox", None)
+    if outbox is not None:
+        outbox.stop()
     for db in getattr(app.registry, "_zodb_databases", {}).values():
         db.close()
+
+
+@contextlib.contextmanager
+def open_platform(db, pm, **platform_options):
+    """The platform stored in ``db``, outside any request: the one way a test
+    reaches the platform's root to look at or change its data. Yields a
+    :class:`~opalexe_core.services.platform.Platform` (``platform.root``, and
+    the services' rights with ``pm``'s amendments) on a connection of its
+    own, with ``platform.transaction``, the manager to commit; what is not
+    committed is aborted."""
+    with opened(db) as (zodb_root, manager):
+        platform = Platform.offline(get_root(zodb_root), pm, **platform_options)
+        platform.transaction = manager
+        yield platform
+
+
+@contextlib.contextmanager
+def platform_of(app):
+    """:func:`open_platform` on the database of ``app``, with its plugins,
+    settings and outbox: events a test emits are delivered after its commit,
+    as they would be after a request's."""
+    registry = app.registry
+    with open_platform(registry._zodb_databases[""], registry.opalexe_pm, settings=registry.opalexe,
+                       dispatcher=registry.opalexe_outbox,
+                       subscribers=registry.opalexe_subscribers) as platform:
+        yield platform
 
 
 def browser_client(app) -> webtest.TestApp:

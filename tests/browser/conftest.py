@@ -55,5 +55,6 @@ def visitor(page, live_server):
 @pytest.fixture
 def tilleuls():
     """What the dashboard shows of the demo case at the TJ Angers, as the
-    naming_cncej plugin names it: a party, the RG and the EXP numbers."""
-    return ("SDC Les Tilleuls", "RG18-1", "EXP18-1")
+    core's default rule names it (the core's tests never depend on a naming
+    plugin): its first défendeur, the court and the RG and EXP numbers."""
+    return ("Les Tilleuls", "TJ Angers", "18/00001")

@@ -2,7 +2,7 @@
 
 from pyramid.response import Response
 
-from opalexe_core import hookimpl
+from opalexe_core.api import PUBLIC, hookimpl
 from pytest_opalexe.web import browser_client, file_storage_uri, running_app, test_settings
 
 
@@ -25,7 +25,7 @@ class RenamesThenRefuses:
             return Response("refusé", status=400)
 
         config.add_route("test_rename", "/test/renommer")
-        config.add_view(rename_then_refuse, route_name="test_rename")
+        config.add_view(rename_then_refuse, route_name="test_rename", permission=PUBLIC)
 
 
 def test_an_error_answer_commits_nothing(tmp_path):

@@ -3,7 +3,7 @@
 Registered through the ``opalexe`` entry-point group; see ``README.md``.
 """
 
-from opalexe_core import hookimpl
+from opalexe_core.api import hookimpl
 
 from .court_numbers import KINDS, normalize_number
 from .rules import compute_case_name

@@ -6,7 +6,7 @@ the year, a hyphen and the number of the case without leading zeros.
 
 import re
 
-from opalexe_core.contract import NamingError
+from opalexe_core.api import NamingError
 
 #: kind → (prefix of the normalised form, label shown to the user).
 KINDS = {"rg": ("RG", "n° RG"), "exp": ("EXP", "n° EXP")}

@@ -6,7 +6,7 @@ no accents, straight apostrophes.
 
 import re
 
-from opalexe_core.contract import NamingError
+from opalexe_core.api import NamingError
 
 from ._text import collapse, fold, tidy
 

@@ -3,7 +3,7 @@
 «premier demandeur»-«premier défendeur»-«TJ»-«n°RG»-«nom de l'expert»-«n°EXP»
 """
 
-from opalexe_core.contract import NamingError
+from opalexe_core.api import NamingError
 
 from ._text import collapse
 from .court_numbers import normalize_number

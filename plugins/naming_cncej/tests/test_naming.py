@@ -10,7 +10,7 @@ import pytest
 # directory ruff runs from: keep each in a block of its own.
 # isort: split
 import opalexe_core.hookspecs
-from opalexe_core.contract import CaseFacts, NamingError, PartyFacts
+from opalexe_core.api import CaseFacts, NamingError, PartyFacts
 
 # isort: split
 import opalexe_naming_cncej as plugin
