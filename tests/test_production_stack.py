@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import html.parser
 import os
+import secrets
 import subprocess
 import sys
 import urllib.request
@@ -45,7 +46,8 @@ REPO_ROOT = checkout_root()
 PRODUCTION_INI = REPO_ROOT / "production.ini"
 OPALEXE = Path(sys.executable).with_name("opalexe")
 PROCESSES = 2
-SESSION_SECRET = "stack-session-secret-" + "s" * 32  # the same for every process, as in /etc/opalexe/env
+# The same for every process, as in /etc/opalexe/env, drawn as etc/README.md says.
+SESSION_SECRET = secrets.token_hex(32)
 REQUEST_SECONDS = 10
 NEW_NAME = "Opalexe Cour d'appel d'Angers"
 
