@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from pyramid.settings import asbool, aslist
 
-from .proxy import Network, parse_networks
+from .proxy import Network, PublicURL, parse_networks
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +65,10 @@ class Settings:
     ``trusted_proxies``: the addresses or networks (``127.0.0.1``,
     ``10.0.0.0/8``) whose forwarded and client-certificate headers are
     believed (:mod:`opalexe_core.proxy`); empty: nobody's.
+    ``public_url``: the address visitors use (``opalexe.public_url`` or
+    ``OPALEXE_PUBLIC_URL``); every URL the platform builds starts with it.
+    Required in production; None elsewhere when not given: URLs then follow
+    each request's ``Host``.
     """
 
     environment: str = "development"
@@ -74,6 +78,7 @@ class Settings:
     templates_dir: str = DEFAULT_TEMPLATES_DIR
     session_secret: str = ""
     secure_cookies: bool = True
+    public_url: PublicURL | None = None
 
     @classmethod
     def from_ini(cls, raw: dict) -> Settings:
@@ -95,6 +100,7 @@ class Settings:
                     f"opalexe.session_secret (or OPALEXE_SESSION_SECRET) {weakness};"
                     f" generate one with {GENERATE_SECRET}"
                 )
+        public_url = _public_url(_setting(raw, "opalexe.public_url", "OPALEXE_PUBLIC_URL"), environment)
         proxy_entries = aslist(raw.get("opalexe.trusted_proxies", ""))
         try:
             trusted_proxies = parse_networks(proxy_entries)
@@ -130,13 +136,31 @@ class Settings:
             templates_dir=templates_dir,
             session_secret=secret or os.urandom(32).hex(),
             secure_cookies=secure_cookies,
+            public_url=public_url,
         )
 
 
 def _setting(raw: dict, key: str, variable: str) -> str:
     """The ini value of ``key``, or when it is empty the environment
-    variable ``variable`` (production.ini leaves secrets to /etc/opalexe/env)."""
+    variable ``variable`` (production.ini leaves host values to /etc/opalexe/env)."""
     return (raw.get(key, "") or os.environ.get(variable, "")).strip()
+
+
+def _public_url(value: str, environment: str) -> PublicURL | None:
+    if not value:
+        if environment == "production":
+            raise SettingsError(
+                "opalexe.public_url (or OPALEXE_PUBLIC_URL) is required in production: the address visitors use,"
+                " e.g. https://opalexe.example.org; links and redirects are built from it, never from a request's Host"
+            )
+        return None
+    try:
+        public_url = PublicURL.parse(value)
+    except ValueError as error:
+        raise SettingsError(f"opalexe.public_url: {error}") from None
+    if environment == "production" and public_url.scheme != "https":
+        raise SettingsError(f"opalexe.public_url must be an https:// address in production, not {value!r}")
+    return public_url
 
 
 def _is_private(network: Network) -> bool:

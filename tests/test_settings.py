@@ -24,12 +24,14 @@ def test_development_ini_enables_the_demo_login_on_file_storage():
 
 def test_production_ini_disables_the_demo_login_and_uses_relstorage(monkeypatch):
     monkeypatch.setenv("OPALEXE_SESSION_SECRET", SECRET)
+    monkeypatch.setenv("OPALEXE_PUBLIC_URL", "https://opalexe.example.org")
     raw = get_appsettings(str(REPO_ROOT / "production.ini"), options={"http_port": "6544"})
     settings = Settings.from_ini(raw)
     assert settings.environment == "production"
     assert settings.dev_login is False
     assert settings.secure_cookies is True
     assert settings.session_secret == SECRET
+    assert str(settings.public_url) == "https://opalexe.example.org"
     assert raw["zodbconn.uri"] == f"zconfig://{REPO_ROOT}/etc/relstorage.conf#main"
 
 
@@ -58,6 +60,7 @@ def test_a_missing_environment_is_refused_rather_than_taken_for_development():
 PRODUCTION = {
     "opalexe.environment": "production",
     "opalexe.session_secret": SECRET,
+    "opalexe.public_url": "https://opalexe.example.org",
 }
 
 
@@ -154,6 +157,63 @@ def test_a_trusted_proxy_that_is_no_address_is_refused_at_start():
 def test_production_may_trust_a_private_network_of_proxies():
     settings = Settings.from_ini({**PRODUCTION, "opalexe.trusted_proxies": "10.0.0.0/8 fc00::/7"})
     assert [str(network) for network in settings.trusted_proxies] == ["10.0.0.0/8", "fc00::/7"]
+
+
+# -- the public URL ----------------------------------------------------------------------------
+
+
+def test_production_requires_the_public_url(monkeypatch):
+    monkeypatch.delenv("OPALEXE_PUBLIC_URL", raising=False)
+    with pytest.raises(SettingsError, match=r"opalexe.public_url \(or OPALEXE_PUBLIC_URL\) is required in production"):
+        Settings.from_ini({**PRODUCTION, "opalexe.public_url": ""})
+
+
+def test_the_public_url_may_come_from_the_environment(monkeypatch):
+    monkeypatch.setenv("OPALEXE_PUBLIC_URL", "https://expertises.example.org")
+    settings = Settings.from_ini({**PRODUCTION, "opalexe.public_url": ""})
+    assert str(settings.public_url) == "https://expertises.example.org"
+
+
+def test_production_refuses_a_plain_http_public_url():
+    with pytest.raises(SettingsError, match="opalexe.public_url must be an https:// address in production"):
+        Settings.from_ini({**PRODUCTION, "opalexe.public_url": "http://opalexe.example.org"})
+
+
+@pytest.mark.parametrize("wrong", [
+    "opalexe.example.org",
+    "ftp://opalexe.example.org",
+    "https:opalexe.example.org",
+    "https://",
+    "https://opalexe.example.org/?next=/",
+    "https://opalexe.example.org/#top",
+    "https://opalexe.example.org?",
+    "https://admin:secret@opalexe.example.org",
+    "https://opalexe.example.org:99999",
+    "https://opalexe example.org",
+    "https://opalexe.example.org\r\nX-Injected: 1",
+    "https://under_score.example.org",
+    "https://opalexe.example.org/a/../b",
+    "https://opalexe.example.org/a%2Fb",
+])
+def test_a_public_url_that_is_not_a_plain_http_or_https_address_is_refused(wrong):
+    with pytest.raises(SettingsError, match="opalexe.public_url: "):
+        Settings.from_ini({"opalexe.environment": "test", "opalexe.public_url": wrong})
+
+
+@pytest.mark.parametrize(("given", "host", "prefix", "written"), [
+    ("HTTPS://Opalexe.Example.ORG:443/", "opalexe.example.org", "", "https://opalexe.example.org"),
+    ("http://localhost:6543", "localhost:6543", "", "http://localhost:6543"),
+    ("https://example.org/juridique/opalexe/", "example.org", "/juridique/opalexe", "https://example.org/juridique/opalexe"),
+    ("https://[2001:DB8::1]:8443", "[2001:db8::1]:8443", "", "https://[2001:db8::1]:8443"),
+])
+def test_the_public_url_is_read_into_scheme_host_and_prefix(given, host, prefix, written):
+    public_url = Settings.from_ini({"opalexe.environment": "test", "opalexe.public_url": given}).public_url
+    assert (public_url.host, public_url.prefix, str(public_url)) == (host, prefix, written)
+
+
+def test_without_a_public_url_development_follows_the_request(monkeypatch):
+    monkeypatch.delenv("OPALEXE_PUBLIC_URL", raising=False)
+    assert Settings.from_ini(get_appsettings(str(REPO_ROOT / "development.ini"))).public_url is None
 
 
 def test_a_retired_setting_is_named_in_a_warning(caplog):
