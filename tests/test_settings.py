@@ -101,7 +101,7 @@ def test_production_refuses_a_secret_of_fewer_than_32_random_bytes(short):
     "0123456789abcdef" * 4,
     secrets.token_hex(16) * 2,
     "changeme" * 8,
-    "0110100110010110" * 4,
+    "1100100011101001110001111111000010110110101101101111010010111110",  # two digits, no pattern
 ])
 def test_production_refuses_a_visibly_low_entropy_secret(typed):
     with pytest.raises(SettingsError, match="looks typed rather than random"):
