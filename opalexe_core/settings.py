@@ -6,13 +6,17 @@ nothing else reads the raw ini dictionary.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import logging
 import os
+import re
+import zlib
 from dataclasses import dataclass
 
 from pyramid.settings import asbool, aslist
 
-from .proxy import Network, parse_networks
+from .proxy import Network, PublicURL, parse_networks
 
 log = logging.getLogger(__name__)
 
@@ -32,9 +36,21 @@ _HERE = os.path.dirname(os.path.abspath(__file__))
 DEFAULT_TEMPLATES_DIR = os.path.normpath(os.path.join(_HERE, os.pardir, "templates"))
 
 
-#: The widest network production may trust as its proxies, by IP version: the
-#: widest private ranges (10.0.0.0/8, fc00::/7). Anything wider trusts strangers.
-_WIDEST_PROXY_NETWORK = {4: 8, 6: 7}
+#: Where production's trusted proxies may be: loopback and private networks.
+#: A proxy elsewhere would be reached across networks the platform does not
+#: own, and its forwarded headers believed from strangers.
+PROXY_NETWORKS = parse_networks(["127.0.0.0/8", "::1", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7"])
+
+#: Session secrets published with the code: development.ini's, the test
+#: kit's (pytest_opalexe.web.test_settings) and the example once given in
+#: etc/README.md. Anyone may sign a session cookie with them.
+_PUBLISHED_SECRETS = frozenset({
+    "development-only-secret-not-for-production-use",
+    "test-secret-" + "x" * 32,
+    "at-least-32-random-characters-same-on-every-process",
+})
+SECRET_BYTES = 32
+GENERATE_SECRET = 'python3 -c "import secrets; print(secrets.token_hex(32))"'
 
 
 class SettingsError(ValueError):
@@ -54,6 +70,10 @@ class Settings:
     how often a thread delivers what is left in the outbox (a crashed
     process's events, failed receivers; ``opalexe.outbox.sweep_seconds``,
     default 30, 0 for none).
+    ``public_url``: the address visitors use (``opalexe.public_url`` or
+    ``OPALEXE_PUBLIC_URL``); every URL the platform builds starts with it.
+    Required in production; None elsewhere when not given: URLs then follow
+    each request's ``Host``.
     """
 
     environment: str = "development"
@@ -64,6 +84,7 @@ class Settings:
     secure_cookies: bool = True
     outbox_inline: bool = True
     outbox_sweep_seconds: float = 30.0
+    public_url: PublicURL | None = None
 
     @classmethod
     def from_ini(cls, raw: dict) -> Settings:
@@ -74,11 +95,18 @@ class Settings:
             raise SettingsError(
                 f"opalexe.environment must be development, production or test, not {environment!r}"
             )
-        secret = (raw.get("opalexe.session_secret", "") or os.environ.get("OPALEXE_SESSION_SECRET", "")).strip()
-        if environment == "production" and len(secret) < 32:
-            raise SettingsError("opalexe.session_secret must hold at least 32 characters in production")
+        secret = _setting(raw, "opalexe.session_secret", "OPALEXE_SESSION_SECRET")
+        if environment == "production":
+            weakness = _secret_weakness(secret)
+            if weakness:
+                raise SettingsError(
+                    f"opalexe.session_secret (or OPALEXE_SESSION_SECRET) {weakness};"
+                    f" generate one with {GENERATE_SECRET}"
+                )
+        public_url = _public_url(_setting(raw, "opalexe.public_url", "OPALEXE_PUBLIC_URL"), environment)
+        proxy_entries = aslist(raw.get("opalexe.trusted_proxies", ""))
         try:
-            trusted_proxies = parse_networks(aslist(raw.get("opalexe.trusted_proxies", "")))
+            trusted_proxies = parse_networks(proxy_entries)
         except ValueError as error:
             raise SettingsError(f"opalexe.trusted_proxies: {error}") from None
         for key, where in _RETIRED.items():
@@ -88,11 +116,11 @@ class Settings:
         if environment == "production":
             if not secure_cookies:
                 raise SettingsError("opalexe.secure_cookies cannot be false in production: sessions travel over HTTPS")
-            too_wide = [str(net) for net in trusted_proxies if net.prefixlen < _WIDEST_PROXY_NETWORK[net.version]]
-            if too_wide:
+            outside = [entry for entry, net in zip(proxy_entries, trusted_proxies, strict=True) if not _is_private(net)]
+            if outside:
                 raise SettingsError(
-                    f"opalexe.trusted_proxies: {too_wide[0]} is wider than any private network; "
-                    "name the proxies' addresses"
+                    f"opalexe.trusted_proxies: {outside[0]} is not inside loopback or a private network "
+                    f"({', '.join(map(str, PROXY_NETWORKS))}); name the proxies' addresses"
                 )
         templates_dir = raw.get("opalexe.templates_dir", "").strip()
         if not templates_dir:
@@ -112,6 +140,7 @@ class Settings:
             secure_cookies=secure_cookies,
             outbox_inline=asbool(raw.get("opalexe.outbox.inline", True)),
             outbox_sweep_seconds=_seconds(raw, "opalexe.outbox.sweep_seconds", 30.0),
+            public_url=public_url,
         )
 
 
@@ -124,3 +153,63 @@ def _seconds(raw: dict, key: str, default: float) -> float:
     if seconds < 0:
         raise SettingsError(f"{key} cannot be negative")
     return seconds
+
+
+def _setting(raw: dict, key: str, variable: str) -> str:
+    """The ini value of ``key``, or when it is empty the environment
+    variable ``variable`` (production.ini leaves host values to /etc/opalexe/env)."""
+    return (raw.get(key, "") or os.environ.get(variable, "")).strip()
+
+
+def _public_url(value: str, environment: str) -> PublicURL | None:
+    if not value:
+        if environment == "production":
+            raise SettingsError(
+                "opalexe.public_url (or OPALEXE_PUBLIC_URL) is required in production: the address visitors use,"
+                " e.g. https://opalexe.example.org; links and redirects are built from it, never from a request's Host"
+            )
+        return None
+    try:
+        public_url = PublicURL.parse(value)
+    except ValueError as error:
+        raise SettingsError(f"opalexe.public_url: {error}") from None
+    if environment == "production" and public_url.scheme != "https":
+        raise SettingsError(f"opalexe.public_url must be an https:// address in production, not {value!r}")
+    return public_url
+
+
+def _is_private(network: Network) -> bool:
+    return any(network.version == private.version and network.subnet_of(private) for private in PROXY_NETWORKS)
+
+
+def _secret_bytes(secret: str) -> bytes | None:
+    """The bytes ``secret`` writes in hex or URL-safe base64 (padding
+    optional), or None when it is neither."""
+    if re.fullmatch(r"(?:[0-9a-fA-F]{2})+", secret):
+        return bytes.fromhex(secret)
+    unpadded = secret.rstrip("=")
+    if not re.fullmatch(r"[A-Za-z0-9_-]+", unpadded) or len(secret) - len(unpadded) > 2:
+        return None
+    try:
+        return base64.urlsafe_b64decode(unpadded + "=" * (-len(unpadded) % 4))
+    except (binascii.Error, ValueError):
+        return None
+
+
+def _secret_weakness(secret: str) -> str | None:
+    """Why ``secret`` may not sign production's sessions, or None."""
+    if not secret:
+        return "is required in production"
+    if secret in _PUBLISHED_SECRETS:
+        return "is a secret published with the code (development.ini, the tests or the documentation)"
+    decoded = _secret_bytes(secret)
+    if decoded is None or len(decoded) < SECRET_BYTES:
+        return (
+            f"must be at least {SECRET_BYTES} random bytes, written in hex ({2 * SECRET_BYTES} characters)"
+            " or URL-safe base64 (43 characters)"
+        )
+    # Random bytes never compress, and 64 random hex digits use nearly all 16:
+    # a repeated pattern or a handful of characters was typed, not drawn.
+    if len(set(secret)) < 8 or len(zlib.compress(decoded, 9)) < len(decoded):
+        return "looks typed rather than random (few distinct characters or a repeated pattern)"
+    return None

@@ -1,5 +1,6 @@
 """The ``opalexe`` console script on a real FileStorage."""
 
+import secrets
 import subprocess
 import sys
 from pathlib import Path
@@ -70,8 +71,9 @@ def test_demo_data_is_refused_in_production(tmp_path):
     ini = tmp_path / "prod.ini"
     ini.write_text((REPO_ROOT / "production.ini").read_text().replace(
         "zodbconn.uri = zconfig://%(here)s/etc/relstorage.conf#main",
-        f"zodbconn.uri = file://{tmp_path}/var/Data.fs").replace("opalexe.session_secret =",
-                                                                 "opalexe.session_secret = " + "s" * 40))
+        f"zodbconn.uri = file://{tmp_path}/var/Data.fs").replace(
+        "opalexe.session_secret =", "opalexe.session_secret = " + secrets.token_hex(32)).replace(
+        "opalexe.public_url =", "opalexe.public_url = https://opalexe.example.org"))
     result = subprocess.run([OPALEXE, "-c", str(ini), "init", "--demo"], capture_output=True, text=True,
                             env={"PATH": "/usr/bin:/bin"})
     assert result.returncode == 2

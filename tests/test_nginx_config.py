@@ -1,6 +1,6 @@
-"""The shipped nginx configuration (etc/nginx/opalexe.conf) is valid, and in
-front of the application it hands over the client certificate and the
-forwarded headers, never the ones a client forges.
+"""The shipped nginx configuration (etc/nginx/opalexe.conf) is valid, answers
+only for its server name, and in front of the application it hands over the
+client certificate and the forwarded headers, never the ones a client forges.
 
 The very file is used: its paths, ports and upstream servers are rewritten to
 throwaway ones by ``pytest_opalexe.nginx`` (a CA, certificates and
@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import http.client
 import json
+import ssl
 import urllib.parse
 
 import pytest
 from cryptography import x509
 
 from pytest_opalexe.liveserver import LiveServer
-from pytest_opalexe.nginx import https_get, request
+from pytest_opalexe.nginx import SERVER_NAME, SiteConnection, https_get, request
 from pytest_opalexe.ports import LOOPBACK
 
 FORGED = "-----BEGIN%20CERTIFICATE-----%0Aforged%0A-----END%20CERTIFICATE-----%0A"
@@ -70,7 +71,7 @@ def test_the_client_certificate_reaches_the_app_as_escaped_pem(site, certificate
     assert echoed["HTTP_X_SSL_CLIENT_VERIFY"].startswith("FAILED")
     assert echoed["HTTP_X_FORWARDED_PROTO"] == "https"
     assert echoed["HTTP_X_FORWARDED_FOR"] == LOOPBACK
-    assert echoed["HTTP_HOST"] == LOOPBACK
+    assert echoed["HTTP_HOST"] == SERVER_NAME  # without the test's port, as on port 443
 
 
 def test_a_forged_certificate_header_is_replaced_by_the_real_one(site, certificates):
@@ -128,3 +129,33 @@ def test_plain_http_is_redirected_to_https(site):
 
     assert answer.status == 301
     assert answer.headers["Location"] == "https://opalexe.example.org/comptes/?x=1"
+
+
+# -- only the configured name -------------------------------------------------------------
+
+
+def test_the_configured_name_is_served_over_https(site, certificates):
+    assert https_get(site, certificates, card=False).status == 200
+
+
+@pytest.mark.parametrize("name", ["evil.example", LOOPBACK])  # another name, or none: a client dialling the address
+def test_the_tls_handshake_is_refused_to_another_name(site, certificates, name):
+    # A client that would take any certificate: only nginx may say no here.
+    context = ssl.create_default_context(cafile=str(certificates.server_ca))
+    context.check_hostname = False
+
+    with pytest.raises(ssl.SSLError, match="UNRECOGNIZED_NAME"):
+        request(SiteConnection(name, site.https_port, context), "/")
+
+
+def test_another_host_under_the_site_s_tls_name_gets_no_answer(site, certificates):
+    with pytest.raises(http.client.RemoteDisconnected):
+        https_get(site, certificates, card=False, headers=[("Host", "evil.example")])
+
+
+@pytest.mark.parametrize("host", ["evil.example", LOOPBACK])
+def test_another_host_over_plain_http_gets_no_answer(site, host):
+    connection = http.client.HTTPConnection(LOOPBACK, site.http_port, timeout=10)
+
+    with pytest.raises(http.client.RemoteDisconnected):
+        request(connection, "/comptes/", [("Host", host)])

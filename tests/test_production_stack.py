@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import html.parser
 import os
+import secrets
 import subprocess
 import sys
 import urllib.request
@@ -45,7 +46,10 @@ REPO_ROOT = checkout_root()
 PRODUCTION_INI = REPO_ROOT / "production.ini"
 OPALEXE = Path(sys.executable).with_name("opalexe")
 PROCESSES = 2
-SESSION_SECRET = "stack-session-secret-" + "s" * 32  # the same for every process, as in /etc/opalexe/env
+# The same for every process, as in /etc/opalexe/env, drawn as etc/README.md says.
+SESSION_SECRET = secrets.token_hex(32)
+# The address visitors use, in /etc/opalexe/env too: nginx's server_name.
+PUBLIC_URL = "https://opalexe.example.org"
 REQUEST_SECONDS = 10
 NEW_NAME = "Opalexe Cour d'appel d'Angers"
 
@@ -62,9 +66,10 @@ class Stack:
 
 def operator_env(dsn: str, blob_dir: Path) -> dict:
     """What /etc/opalexe/env holds on a host (see the systemd unit): the DSN,
-    the blob cache folder and the session secret shared by every process."""
+    the blob cache folder, the session secret shared by every process and
+    the public URL."""
     _uri, env = relstorage_uri(dsn, blob_dir)
-    return {**env, "OPALEXE_SESSION_SECRET": SESSION_SECRET}
+    return {**env, "OPALEXE_SESSION_SECRET": SESSION_SECRET, "OPALEXE_PUBLIC_URL": PUBLIC_URL}
 
 
 def opalexe_init(env: dict) -> None:
@@ -201,9 +206,8 @@ def test_the_session_cookie_is_secure_httponly_and_samesite_lax(stack, nginx_cer
     # has no demo login: here a visitor's first session cookie comes with a
     # form that reaches the platform without a valid CSRF token ("Formulaire
     # expiré"): the answer holds a fresh token, in the session cookie.
-    origin = "https://127.0.0.1"  # nginx passes Host without its test port: the origin the app expects
     connection = https_connection(stack.site, nginx_certificates, card=False)
-    form = [("Origin", origin), ("Content-Type", "application/x-www-form-urlencoded")]
+    form = [("Origin", PUBLIC_URL), ("Content-Type", "application/x-www-form-urlencoded")]
 
     expired = request(connection, "/deconnexion", form, method="POST", body=b"")
 
@@ -215,6 +219,15 @@ def test_the_session_cookie_is_secure_httponly_and_samesite_lax(stack, nginx_cer
         "httponly": "",
         "samesite": "Lax",
     }
+
+
+def test_links_and_redirects_name_the_public_url(stack, nginx_certificates):
+    to_login = visit(stack, nginx_certificates, "/comptes/")
+    home = visit(stack, nginx_certificates, "/")
+
+    assert to_login.status == 302
+    assert to_login.headers["Location"] == f"{PUBLIC_URL}/connexion"
+    assert f'href="{PUBLIC_URL}/connexion"' in home.body.decode()
 
 
 def test_every_process_shows_a_name_changed_in_the_database_at_once(stack, tmp_path, monkeypatch):

@@ -1,6 +1,7 @@
 """The platform believes the visitor's address, scheme and card certificate
 only when nginx, a trusted proxy, passed them on; from anyone else those
-headers are dropped before any view sees them."""
+headers are dropped before any view sees them. Its own address comes from
+``opalexe.public_url``, never from the ``Host`` a request names."""
 
 from __future__ import annotations
 
@@ -9,14 +10,25 @@ import http.client
 import urllib.parse
 
 import pytest
+import webtest
 from cryptography import x509
+from pyramid.csrf import get_csrf_token
+from pyramid.response import Response
 
 from opalexe_core.api import PUBLIC, hookimpl
-from opalexe_core.proxy import PEER_KEY, apply_proxy_trust, client_certificate, parse_networks
+from opalexe_core.proxy import (
+    PEER_KEY,
+    REQUEST_HOST_KEY,
+    PublicURL,
+    apply_proxy_trust,
+    apply_public_url,
+    client_certificate,
+    parse_networks,
+)
 from pytest_opalexe.checkout import checkout_root
 from pytest_opalexe.liveserver import LiveServer
 from pytest_opalexe.nginx import https_get, request
-from pytest_opalexe.web import browser_client, close_app, file_storage_uri, make_app
+from pytest_opalexe.web import browser_client, close_app, file_storage_uri, make_app, running_app
 from pytest_opalexe.web import test_settings as settings_for
 
 REPO_ROOT = checkout_root()
@@ -52,9 +64,22 @@ class VisitorEcho:
         config.add_view(visitor, route_name="test_visitor", renderer="json", permission=PUBLIC)
 
 
-def build_app(tmp_path, trusted: str):
-    settings = settings_for(file_storage_uri(tmp_path / "var"), **{"opalexe.trusted_proxies": trusted})
-    return make_app(settings, plugins={"visitor-echo": VisitorEcho()})
+class FormPage:
+    """A plugin page with a form: its CSRF token, and where it posts."""
+
+    @hookimpl
+    def opalexe_config_include(self, config, settings):
+        config.add_route("test_form_token", "/test/jeton")
+        config.add_view(lambda request: Response(get_csrf_token(request)), route_name="test_form_token",
+                        permission=PUBLIC)
+        config.add_route("test_form", "/test/formulaire")
+        config.add_view(lambda request: Response("reçu"), route_name="test_form", request_method="POST",
+                        permission=PUBLIC)
+
+
+def build_app(tmp_path, trusted: str, **settings):
+    settings = settings_for(file_storage_uri(tmp_path / "var"), **{"opalexe.trusted_proxies": trusted}, **settings)
+    return make_app(settings, plugins={"visitor-echo": VisitorEcho(), "form-page": FormPage()})
 
 
 @pytest.fixture
@@ -141,6 +166,104 @@ def test_production_waitress_leaves_the_decision_to_the_application():
     assert "trusted_proxy" not in server
     assert server.get("clear_untrusted_proxy_headers") == "false"
     assert ini["app:main"]["opalexe.trusted_proxies"].split() == ["127.0.0.1"]
+
+
+# -- the public URL ----------------------------------------------------------------------------
+
+PUBLIC_URL = "https://opalexe.example.org"
+#: A Host a visitor may send; the proxy's own X-Forwarded-Host is cleared by nginx anyway.
+FORGED_HOST = {"Host": "evil.example", "X-Forwarded-Host": "evil.example"}
+
+
+@pytest.fixture
+def public_app(tmp_path):
+    application = build_app(tmp_path, "127.0.0.1", **{"opalexe.public_url": PUBLIC_URL})
+    yield application
+    close_app(application)
+
+
+@pytest.mark.parametrize("peer", ["203.0.113.9", "127.0.0.1"])
+def test_links_and_redirects_name_the_public_url_whatever_host_a_request_names(public_app, peer):
+    page = visit(public_app, peer, FORGED_HOST, "/connexion")
+    to_login = visit(public_app, peer, FORGED_HOST, "/comptes/")
+    back = visit(public_app, peer, FORGED_HOST, "/langue?code=en&retour=/connexion")
+
+    assert f'href="{PUBLIC_URL}/"' in page.text  # resource_url
+    assert f'href="{PUBLIC_URL}/static/opalexe.css"' in page.text  # static_url
+    assert "evil.example" not in page.text
+    assert to_login.status_int == 302 and to_login.location == f"{PUBLIC_URL}/connexion"
+    assert back.status_int == 302 and back.location == f"{PUBLIC_URL}/connexion"  # a path made absolute
+
+
+def test_the_application_still_knows_the_host_a_request_named(public_app):
+    seen = visit(public_app, "203.0.113.9", FORGED_HOST, "/test/visiteur")
+
+    assert seen.json["scheme"] == "https"
+    assert seen.request.environ[REQUEST_HOST_KEY] == "evil.example"
+
+
+@pytest.mark.parametrize("path", ["/juridique/opalexe/connexion", "/connexion"])
+def test_under_a_path_prefix_the_platform_answers_with_or_without_it(tmp_path, path):
+    """nginx may pass the prefix on (``proxy_pass http://opalexe;``) or strip it."""
+    with running_app(settings_for(file_storage_uri(tmp_path / "var"),
+                                  **{"opalexe.public_url": "https://example.org/juridique/opalexe/"})) as app:
+        page = browser_client(app).get(path)
+        to_login = browser_client(app).get("/juridique/opalexe/comptes/")
+
+    assert 'href="https://example.org/juridique/opalexe/"' in page.text
+    assert 'href="https://example.org/juridique/opalexe/static/opalexe.css"' in page.text
+    assert "retour=%2Fjuridique%2Fopalexe%2Fconnexion" in page.text  # the language switch comes back here
+    assert to_login.location == "https://example.org/juridique/opalexe/connexion"
+
+
+def test_deciding_the_public_url_twice_strips_the_prefix_once():
+    """pyramid_retry replays a request with the environ of its first attempt."""
+    environ = {"HTTP_HOST": "evil.example", "PATH_INFO": "/opalexe/opalexe/x", "SCRIPT_NAME": "",
+               "wsgi.url_scheme": "http"}
+    public_url = PublicURL.parse("https://example.org/opalexe")
+
+    apply_public_url(environ, public_url)
+    apply_public_url(environ, public_url)
+
+    assert (environ["SCRIPT_NAME"], environ["PATH_INFO"]) == ("/opalexe", "/opalexe/x")
+    assert (environ["wsgi.url_scheme"], environ["HTTP_HOST"]) == ("https", "example.org")
+
+
+def form_client(app, host: str) -> webtest.TestApp:
+    """A visitor's browser on ``host``, holding a session and its form token."""
+    client = webtest.TestApp(app, extra_environ={"REMOTE_ADDR": "203.0.113.9", "HTTP_HOST": host})
+    client.token = client.get("/test/jeton").text
+    return client
+
+
+def post_form(client, **headers):
+    return client.post("/test/formulaire", {"csrf_token": client.token}, headers=headers, expect_errors=True)
+
+
+def test_a_form_posted_from_the_public_origin_is_accepted(public_app):
+    client = form_client(public_app, "opalexe.example.org")
+
+    assert post_form(client, Origin=PUBLIC_URL).text == "reçu"
+    assert post_form(client, Referer=f"{PUBLIC_URL}/test/jeton").text == "reçu"
+
+
+@pytest.mark.parametrize("origin", ["https://evil.example", "http://opalexe.example.org", "null"])
+def test_a_form_posted_from_another_origin_is_refused_even_to_the_host_it_names(public_app, origin):
+    # The attacker's page posts to the platform under the attacker's own Host:
+    # the origin matches that Host, but not the public URL.
+    client = form_client(public_app, "evil.example")
+
+    refused = post_form(client, Origin=origin)
+
+    assert refused.status_int == 400
+    assert "Formulaire expiré" in refused.text
+
+
+def test_a_form_posted_without_origin_nor_referer_is_refused(public_app):
+    refused = post_form(form_client(public_app, "opalexe.example.org"))
+
+    assert refused.status_int == 400
+    assert "Formulaire expiré" in refused.text
 
 
 # -- behind the shipped nginx configuration -----------------------------------------------

@@ -1,7 +1,7 @@
 """Error pages in French: who is not logged in is sent to the login page."""
 
 from pyramid.csrf import BadCSRFToken
-from pyramid.exceptions import URLDecodeError
+from pyramid.exceptions import BadCSRFOrigin, URLDecodeError
 from pyramid.httpexceptions import HTTPFound
 from pyramid.view import exception_view_config, forbidden_view_config, notfound_view_config
 
@@ -23,6 +23,9 @@ def notfound(request):
     return {"title": _("Page introuvable"), "message": _("Cette page n'existe pas ou n'existe plus.")}
 
 
+# A form posted from another origin (Pyramid checks Origin against the public
+# URL, see opalexe_core/proxy.py) gets the same French page as a stale token.
+@exception_view_config(BadCSRFOrigin, renderer="opalexe_core:templates/error.pt")
 @exception_view_config(BadCSRFToken, renderer="opalexe_core:templates/error.pt")
 def bad_csrf(request):
     request.response.status = 400

@@ -5,7 +5,10 @@ another CA, as a card provider's would be.
 The very file is used: its paths, ports and upstream servers are rewritten to
 throwaway ones (a CA, certificates and folders in a temp dir, free ports);
 :func:`render_site` fails if one of the rewritten values is no longer found
-in the shipped file. Fixtures: ``nginx_certificates`` in :mod:`.infra`.
+in the shipped file. Its ``server_name`` is kept: the site certificate names
+it, and :func:`https_connection` reaches nginx on loopback under that name
+(TLS server name and ``Host``), as a browser would. Fixtures:
+``nginx_certificates`` in :mod:`.infra`.
 """
 
 from __future__ import annotations
@@ -40,6 +43,8 @@ MIME_TYPES = Path("/etc/nginx/mime.types")
 START_SECONDS = 10
 PORT_ATTEMPTS = 3
 SHIPPED_UPSTREAMS = 4  # the application processes of the shipped config
+#: The shipped ``server_name``, which the tests keep; nginx answers no other name.
+SERVER_NAME = "opalexe.example.org"
 
 
 # -- throwaway certificates -------------------------------------------------------
@@ -87,7 +92,7 @@ def issue(ca: Identity, name: str, *, server: bool) -> Identity:
     usage = ExtendedKeyUsageOID.SERVER_AUTH if server else ExtendedKeyUsageOID.CLIENT_AUTH
     extensions = [(x509.BasicConstraints(ca=False, path_length=None), True), (x509.ExtendedKeyUsage([usage]), False)]
     if server:
-        names = [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address(LOOPBACK))]
+        names = [x509.DNSName(SERVER_NAME), x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address(LOOPBACK))]
         extensions.append((x509.SubjectAlternativeName(names), False))
     return Identity(_certificate(name, key, ca, extensions), key)
 
@@ -144,9 +149,11 @@ def render_site(
     text = _replace(text, r"/etc/opalexe/tls/", f"{tls_dir}/", 2)
     text = _replace(text, r"/srv/opalexe/", f"{srv_dir}/", 2)
     text = _replace(text, r"/var/log/nginx/", f"{log_dir}/", 4)
-    text = _replace(text, r"^\s*listen \[::\]:\d+.*;\n", "", 2)  # IPv6 may be absent here
-    text = _replace(text, r"listen 443 ", f"listen {LOOPBACK}:{https_port} ", 1)
-    text = _replace(text, r"listen 80;", f"listen {LOOPBACK}:{http_port};", 1)
+    text = _replace(text, r"^\s*listen \[::\]:\d+.*;\n", "", 4)  # IPv6 may be absent here
+    # The site and the default server (which answers no other name) of each port.
+    text = _replace(text, r"listen 443 ", f"listen {LOOPBACK}:{https_port} ", 2)
+    text = _replace(text, r"listen 80\b", f"listen {LOOPBACK}:{http_port}", 2)
+    text = _replace(text, rf"server_name {re.escape(SERVER_NAME)};", r"\g<0>", 2)  # kept, but counted
     ports = upstream_ports(upstream)
     assert 1 <= len(ports) <= SHIPPED_UPSTREAMS, f"{len(ports)} upstream port(s): from 1 to {SHIPPED_UPSTREAMS}"
     servers = iter(f"server {LOOPBACK}:{port};" for port in ports)
@@ -284,16 +291,41 @@ class Answer:
         return json.loads(self.body)
 
 
-def https_connection(site: Nginx, certificates: Certificates, *, card: bool) -> http.client.HTTPSConnection:
-    """A connection to the site's HTTPS port, trusting the site CA; with the card if ``card``."""
+class SiteConnection(http.client.HTTPConnection):
+    """HTTPS to nginx on loopback under the name ``host``: the TLS server name
+    (none for an IP address, as browsers do) and the ``Host`` header, without
+    asking DNS for it."""
+
+    default_port = 443
+
+    def __init__(self, host: str, port: int, context: ssl.SSLContext, timeout: float = 10):
+        super().__init__(host, port, timeout=timeout)
+        self.context = context
+
+    def connect(self) -> None:
+        raw = socket.create_connection((LOOPBACK, self.port), self.timeout)
+        try:
+            self.sock = self.context.wrap_socket(raw, server_hostname=self.host)
+        except BaseException:
+            raw.close()
+            raise
+
+
+def https_connection(
+    site: Nginx, certificates: Certificates, *, card: bool, server_name: str = SERVER_NAME
+) -> SiteConnection:
+    """A connection to the site's HTTPS port as to ``server_name`` (the site's
+    by default), trusting the site CA; with the card if ``card``."""
     context = ssl.create_default_context(cafile=str(certificates.server_ca))
     if card:
         context.load_cert_chain(str(certificates.card_cert), str(certificates.card_key))
-    return http.client.HTTPSConnection(LOOPBACK, site.https_port, context=context, timeout=10)
+    return SiteConnection(server_name, site.https_port, context)
 
 
-def https_get(site: Nginx, certificates: Certificates, path: str = "/", *, card: bool, headers=()) -> Answer:
-    return request(https_connection(site, certificates, card=card), path, headers)
+def https_get(
+    site: Nginx, certificates: Certificates, path: str = "/", *, card: bool, headers=(), server_name: str = SERVER_NAME
+) -> Answer:
+    return request(https_connection(site, certificates, card=card, server_name=server_name), path, headers)
 
 
 def request(connection, path: str, headers=(), *, method: str = "GET", body: bytes | None = None) -> Answer:
