@@ -28,6 +28,7 @@ from .infra import (  # noqa: F401
     page,
     pg_cluster,
     pg_database,
+    pg_durable_cluster,
     playwright_instance,
     softhsm_token,
 )
