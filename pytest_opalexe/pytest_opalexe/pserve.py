@@ -63,7 +63,7 @@ args = (sys.stderr,)
 formatter = generic
 
 [formatter_generic]
-format = %%(asctime)s %%(levelname)s [%%(name)s][%%(threadName)s] %%(message)s
+format = %(asctime)s %(levelname)s [%(name)s][%(threadName)s] %(message)s
 """
     )
     return path
