@@ -8,6 +8,8 @@ Infrastructure (PostgreSQL, SoftHSM2, SMTP sink, Chromium) comes from
   dir) and ``relstorage`` (the shipped ``etc/relstorage.conf`` pointed at a
   fresh database of the throwaway PostgreSQL cluster). A test that asks for
   ``app`` or ``storage`` runs once on each.
+* ``durable_storage`` — the same two, RelStorage on a durable cluster of the
+  test's own (``pg_durable_cluster``, its ``cluster``), for the crash tests.
 * ``app`` / ``testapp`` — the WSGI app initialised with the demo data, and a
   WebTest client for it.
 * ``live_app`` / ``live_server`` — the app on FileStorage served by waitress
@@ -28,20 +30,25 @@ from .infra import (  # noqa: F401
     page,
     pg_cluster,
     pg_database,
+    pg_durable_cluster,
     playwright_instance,
     softhsm_token,
 )
 from .liveserver import LiveServer
+from .postgres import PostgresCluster
 from .web import browser_client, close_app, file_storage_uri, make_app, relstorage_uri, test_settings
 
 
 @dataclass
 class Storage:
-    """A storage the app can run on: its ``zodbconn.uri`` and its kind."""
+    """A storage the app can run on: its ``zodbconn.uri`` and its kind; the
+    environment the ``zodbconn.uri`` reads; the PostgreSQL cluster under a
+    RelStorage one, when the test owns it."""
 
     kind: str
     uri: str
     env: dict = field(default_factory=dict)
+    cluster: PostgresCluster | None = None
 
 
 @pytest.fixture(params=[pytest.param("filestorage"), pytest.param("relstorage", marks=pytest.mark.relstorage)])
@@ -54,6 +61,22 @@ def storage(request, tmp_path, monkeypatch) -> Storage:
     for key, value in env.items():
         monkeypatch.setenv(key, value)
     return Storage("relstorage", uri, env)
+
+
+@pytest.fixture(params=[pytest.param("filestorage"), pytest.param("relstorage", marks=pytest.mark.relstorage)])
+def durable_storage(request, tmp_path, monkeypatch) -> Storage:
+    """Each storage in turn, durable as in production: FileStorage (it fsyncs
+    each commit), and RelStorage on ``pg_durable_cluster``, a cluster of the
+    test's own that the test may kill (``storage.cluster``). The cluster goes
+    with its databases after the test, killed or not."""
+    if request.param == "filestorage":
+        return Storage("filestorage", file_storage_uri(tmp_path / "var"))
+    cluster = request.getfixturevalue("pg_durable_cluster")
+    cluster.create_database("opalexe")
+    uri, env = relstorage_uri(cluster.dsn("opalexe"), tmp_path / "blobcache")
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    return Storage("relstorage", uri, env, cluster)
 
 
 @pytest.fixture

@@ -47,6 +47,19 @@ def pg_cluster():
 
 
 @pytest.fixture
+def pg_durable_cluster():
+    """A PostgreSQL cluster of the test's own, durable as in production:
+    fsync, full_page_writes and synchronous_commit on (``pg_cluster`` has
+    them off). For the tests that crash it with ``kill()`` and bring it back
+    with ``start_again()``; removed after the test."""
+    cluster = _start("PostgreSQL", PostgresCluster(durable=True).start)
+    try:
+        yield cluster
+    finally:
+        cluster.stop()
+
+
+@pytest.fixture
 def pg_database(pg_cluster):
     """A fresh, uniquely named database in ``pg_cluster``; yields its DSN string.
 

@@ -3,7 +3,11 @@
 The cluster lives in a temporary directory owned by the ``postgres`` system
 user (the server refuses to run as root), listens on 127.0.0.1 on a port
 chosen by the OS, keeps its unix socket inside that directory and trusts
-every local connection. It is tuned for speed, not durability (fsync off).
+every local connection. By default it is tuned for speed, not durability
+(fsync off); ``PostgresCluster(durable=True)`` runs as production does
+(fsync, full_page_writes and synchronous_commit on), for the tests that
+crash it: ``kill()`` then ``start_again()`` on the same data directory and
+port.
 
     with PostgresCluster() as cluster:
         cluster.create_database("opalexe")
@@ -15,8 +19,10 @@ import glob
 import os
 import re
 import shutil
+import signal
 import subprocess
 import tempfile
+import time
 from typing import Self
 
 from .errors import InfrastructureError, MissingBinaryError
@@ -25,8 +31,9 @@ from .ports import LOOPBACK, free_port
 SUPERUSER = "postgres"
 SYSTEM_USER = "postgres"
 PORT_ATTEMPTS = 3
+KILL_SECONDS = 10
 
-# Appended to postgresql.conf: fast and quiet, never durable.
+# Appended to postgresql.conf: fast and quiet, not durable (unless durable=True).
 SERVER_SETTINGS = {
     "listen_addresses": f"'{LOOPBACK}'",
     "fsync": "off",
@@ -35,6 +42,14 @@ SERVER_SETTINGS = {
     "max_connections": "100",
     "logging_collector": "off",
     "log_min_messages": "warning",
+}
+
+# What ``durable=True`` changes: a commit is acknowledged once its WAL is on
+# disk, and a page torn by a crash can be restored from the WAL.
+DURABLE_SETTINGS = {
+    "fsync": "on",
+    "synchronous_commit": "on",
+    "full_page_writes": "on",
 }
 
 _VALID_DBNAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
@@ -61,11 +76,16 @@ def find_bindir() -> str:
 
 
 class PostgresCluster:
-    """A private PostgreSQL cluster; ``start()`` it, ``stop()`` it, or use ``with``."""
+    """A private PostgreSQL cluster; ``start()`` it, ``stop()`` it, or use ``with``.
 
-    def __init__(self, bindir: str | None = None, start_timeout: int = 30):
+    ``durable`` turns fsync, full_page_writes and synchronous_commit on (and
+    lets initdb sync its files), as in production; slower, so off by default.
+    """
+
+    def __init__(self, bindir: str | None = None, start_timeout: int = 30, durable: bool = False):
         self.bindir = bindir
         self.start_timeout = start_timeout
+        self.durable = durable
         self.host = LOOPBACK
         self.port: int | None = None
         self.user = SUPERUSER
@@ -114,6 +134,48 @@ class PostgresCluster:
             finally:
                 self.port = None
         self._remove_dir()
+
+    def kill(self) -> None:
+        """Crash the server: SIGKILL to the postmaster and every process it
+        started, as a machine losing power would stop them (minus the page
+        cache, which survives). No shutdown checkpoint, no clean-up; the data
+        directory stays, and :meth:`start_again` runs crash recovery from the
+        WAL.
+
+        Each backend leads a process group of its own (PostgreSQL's
+        InitPostmasterChild calls setsid), so the postmaster is frozen with
+        SIGSTOP while its children are listed: it can fork no new one.
+        """
+        self._require_running()
+        postmaster = self._postmaster_pid()
+        os.kill(postmaster, signal.SIGSTOP)
+        processes = [postmaster, *_children(postmaster)]
+        for pid in processes:
+            os.kill(pid, signal.SIGKILL)
+        # Until the postmaster is reaped (by init: pg_ctl left it orphaned), a
+        # new one takes it for alive, from postmaster.pid, and refuses to start.
+        deadline = time.monotonic() + KILL_SECONDS
+        while any(_exists(pid, zombie_counts=pid == postmaster) for pid in processes):
+            if time.monotonic() > deadline:
+                raise InfrastructureError(f"PostgreSQL processes {processes} outlived SIGKILL or were never reaped")
+            time.sleep(0.05)
+
+    def start_again(self) -> Self:
+        """Start the server on the same data directory and port, after
+        :meth:`kill` (pg_ctl waits until crash recovery is over)."""
+        self._require_running()
+        result = self._pg_ctl("--log", self.logfile, "-o", f"-p {self.port}", "-w", "start")
+        if result.returncode != 0:
+            raise InfrastructureError(
+                f"PostgreSQL failed to start again (pg_ctl exit {result.returncode}):\n"
+                f"{result.stdout}\n{result.stderr}\n"
+                f"--- {self.logfile} ---\n{self.log()}"
+            )
+        return self
+
+    def log(self) -> str:
+        """The server's log (every run since the last ``start()``)."""
+        return self._read_log()
 
     def __enter__(self) -> Self:
         return self.start()
@@ -219,7 +281,7 @@ class PostgresCluster:
             "UTF8",
             "--locale",
             "C.UTF-8",
-            "--no-sync",
+            *(() if self.durable else ("--no-sync",)),
         )
         if result.returncode != 0:
             raise InfrastructureError(
@@ -227,6 +289,8 @@ class PostgresCluster:
                 f"{result.stdout}\n{result.stderr}"
             )
         settings = dict(SERVER_SETTINGS, unix_socket_directories=f"'{self.dir}'")
+        if self.durable:
+            settings.update(DURABLE_SETTINGS)
         with open(os.path.join(self.datadir, "postgresql.conf"), "a") as conf:
             conf.write("\n# opalexe test cluster\n")
             conf.writelines(f"{key} = {value}\n" for key, value in settings.items())
@@ -257,6 +321,10 @@ class PostgresCluster:
             f"--- {self.logfile} ---\n{log}"
         )
 
+    def _postmaster_pid(self) -> int:
+        with open(os.path.join(self.datadir, "postmaster.pid")) as pidfile:
+            return int(pidfile.readline())
+
     def _read_log(self) -> str:
         try:
             with open(self.logfile, errors="replace") as log:
@@ -274,6 +342,35 @@ class PostgresCluster:
         if self.dir is not None:
             shutil.rmtree(self.dir, ignore_errors=True)
             self.dir = None
+
+
+def _stat(pid: int | str) -> list[str] | None:
+    """The fields of /proc/<pid>/stat after the command name (state first),
+    or None when there is no such process."""
+    try:
+        with open(f"/proc/{pid}/stat") as file:
+            return file.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+
+
+def _children(parent: int) -> list[int]:
+    """The processes whose parent is ``parent``."""
+    children = []
+    for entry in os.listdir("/proc"):
+        fields = _stat(entry) if entry.isdigit() else None
+        if fields is not None and int(fields[1]) == parent:
+            children.append(int(entry))
+    return children
+
+
+def _exists(pid: int, zombie_counts: bool) -> bool:
+    """Whether ``pid`` is still a process; a zombie holds no memory, file or
+    socket any more, but still a pid."""
+    fields = _stat(pid)
+    if fields is None:
+        return False
+    return zombie_counts or fields[0] not in ("Z", "X")
 
 
 def _check_dbname(name: str) -> str:

@@ -63,7 +63,7 @@ args = (sys.stderr,)
 formatter = generic
 
 [formatter_generic]
-format = %%(asctime)s %%(levelname)s [%%(name)s][%%(threadName)s] %%(message)s
+format = %(asctime)s %(levelname)s [%(name)s][%(threadName)s] %(message)s
 """
     )
     return path
@@ -162,6 +162,19 @@ class ServerProcess:
             except OSError:
                 time.sleep(0.1)
         return False
+
+    def wait(self, timeout: float) -> int | None:
+        """Wait up to ``timeout`` seconds for the process to end by itself;
+        its exit status (``-signal.SIGKILL`` when killed so), or None if it
+        still runs."""
+        try:
+            return self.process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            return None
+
+    @property
+    def running(self) -> bool:
+        return self.process is not None and self.process.poll() is None
 
     def kill(self) -> None:
         """SIGKILL: no atexit, no finally, no storage close."""

@@ -107,3 +107,49 @@ def test_cluster_stops_and_cleans_up():
 def test_database_names_are_checked(pg_cluster):
     with pytest.raises(ValueError, match="must match"):
         pg_cluster.create_database('x"; DROP DATABASE postgres; --')
+
+
+DURABILITY = ("fsync", "full_page_writes", "synchronous_commit")
+
+
+def durability_settings(cluster) -> dict:
+    conn = cluster.connect()
+    try:
+        with conn.cursor() as cur:
+            cur.execute("SELECT name, setting FROM pg_settings WHERE name IN %s", (DURABILITY,))
+            return dict(cur.fetchall())
+    finally:
+        conn.close()
+
+
+def test_the_shared_cluster_trades_durability_for_speed(pg_cluster):
+    assert durability_settings(pg_cluster) == dict.fromkeys(DURABILITY, "off")
+
+
+def test_a_durable_cluster_syncs_its_commits(pg_durable_cluster):
+    assert durability_settings(pg_durable_cluster) == dict.fromkeys(DURABILITY, "on")
+
+
+def test_a_killed_cluster_recovers_its_commits_on_the_same_port(pg_durable_cluster):
+    conn = pg_durable_cluster.connect()
+    with conn, conn.cursor() as cur:
+        cur.execute("CREATE TABLE expertise (title text)")
+        cur.execute("INSERT INTO expertise VALUES ('Expertise médicale')")
+    port = pg_durable_cluster.port
+
+    pg_durable_cluster.kill()
+
+    with pytest.raises(psycopg2.OperationalError):
+        with conn.cursor() as cur:
+            cur.execute("SELECT 1")
+    conn.close()
+    pg_durable_cluster.start_again()
+    assert pg_durable_cluster.port == port
+    assert "automatic recovery in progress" in pg_durable_cluster.log()
+    conn = pg_durable_cluster.connect()
+    try:
+        with conn.cursor() as cur:
+            cur.execute("SELECT title FROM expertise")
+            assert cur.fetchall() == [("Expertise médicale",)]
+    finally:
+        conn.close()
