@@ -41,7 +41,7 @@ from pyramid_zodbconn import get_connection
 from transaction.interfaces import IDataManager
 from zope.interface import implementer
 
-from opalexe_core import hookimpl
+from opalexe_core.api import hookimpl
 
 ENV_DIRECTORY = "OPALEXE_VOTE_KILL_DIR"
 ENTRY_POINT_GROUP = "opalexe"  # the plugin contract's group (opalexe_core.hookspecs)
