@@ -194,10 +194,12 @@ class LoginEnd(enum.StrEnum):
 
 class UserError(ValueError):
     """A request the platform refuses; ``message`` is French, written for the
-    user, and ``field`` names the form field it is about (or ``None``)."""
+    user (a plain string, or a translation string the page translates), and
+    ``field`` names the form field it is about (or ``None``)."""
 
     def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
+        interpolate = getattr(message, "interpolate", None)
+        super().__init__(interpolate() if interpolate else message)
         self.message = message
         self.field = field
 

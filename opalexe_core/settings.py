@@ -61,7 +61,8 @@ class SettingsError(ValueError):
 class Settings:
     """The platform's settings (``opalexe.*`` keys of the ini file).
 
-    ``plugins_disabled``: entry-point names of plugins not to load.
+    ``plugins_disabled``: entry-point names of plugins not to load
+    (``opalexe.plugins.disabled``, or ``OPALEXE_PLUGINS_DISABLED`` when it is empty).
     ``trusted_proxies``: the addresses or networks (``127.0.0.1``,
     ``10.0.0.0/8``) whose forwarded and client-certificate headers are
     believed (:mod:`opalexe_core.proxy`); empty: nobody's.
@@ -133,7 +134,7 @@ class Settings:
             templates_dir = DEFAULT_TEMPLATES_DIR
         return cls(
             environment=environment,
-            plugins_disabled=tuple(aslist(raw.get("opalexe.plugins.disabled", ""))),
+            plugins_disabled=tuple(aslist(_setting(raw, "opalexe.plugins.disabled", "OPALEXE_PLUGINS_DISABLED"))),
             trusted_proxies=trusted_proxies,
             templates_dir=templates_dir,
             session_secret=secret or os.urandom(32).hex(),

@@ -77,17 +77,6 @@ def test_home_page_in_english_on_request(testapp):
     assert page.html.find("a", class_="button").text == "Log in"
 
 
-def test_demo_login_page_in_english(testapp):
-    testapp.set_cookie("_LOCALE_", "en")
-    page = testapp.get("/connexion/demo")
-    assert page.html.h1.text == "Demo accounts"
-    headers = [th.get_text(strip=True) for th in page.html.select("table.accounts th")]
-    assert headers == ["Name", "Profile", "Email address", "Action"]
-    row = page.html.find("button", attrs={"data-email": "expert@demo.opalexe.test"}).find_parent("tr")
-    assert row.find_all("td")[1].text == "Court-appointed expert"  # PROFILE_LABELS, a TranslationString
-    assert row.button.get_text(" ", strip=True) == "Log in as Jean MARTIN"
-
-
 def accounts_page_in_english(testapp):
     demo_login(testapp, "admin")
     testapp.set_cookie("_LOCALE_", "en")

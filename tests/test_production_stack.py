@@ -69,7 +69,9 @@ def operator_env(dsn: str, blob_dir: Path) -> dict:
     the blob cache folder, the session secret shared by every process and
     the public URL."""
     _uri, env = relstorage_uri(dsn, blob_dir)
-    return {**env, "OPALEXE_SESSION_SECRET": SESSION_SECRET, "OPALEXE_PUBLIC_URL": PUBLIC_URL}
+    return {**env, "OPALEXE_SESSION_SECRET": SESSION_SECRET, "OPALEXE_PUBLIC_URL": PUBLIC_URL,
+            # This venv holds the demo login for the other tests; a host does not.
+            "OPALEXE_PLUGINS_DISABLED": "auth_demo"}
 
 
 def opalexe_init(env: dict) -> None:
@@ -193,12 +195,25 @@ def test_the_demo_login_does_not_exist_in_production(stack, nginx_certificates):
     demo = visit(stack, nginx_certificates, "/connexion/demo")
     login = visit(stack, nginx_certificates, "/connexion")
 
-    assert demo.status == 404
+    assert "data-email" not in demo.body.decode()  # no route: at most the profile choice, no accounts
     assert login.status == 200
     page = login.body.decode()
     assert "Quel est votre profil d'utilisateur ?" in page
     assert "/connexion/demo" not in page
     assert "Compte de démonstration" not in page
+
+
+def test_production_refuses_to_start_while_the_demo_login_is_installed(stack, tmp_path):
+    """The same host's settings, but auth_demo not disabled: pserve stops at
+    once and says why."""
+    env = operator_env(stack.dsn, tmp_path / "blobs")
+    del env["OPALEXE_PLUGINS_DISABLED"]
+    process = production_process(env, tmp_path / "refused")
+    with pytest.raises(AssertionError, match="did not answer"):
+        process.start()
+    log = process.log()
+    assert "the plugin auth_demo offers the development-only login 'demo', refused in production" in log
+    assert "pip uninstall opalexe-auth-demo" in log
 
 
 def test_the_session_cookie_is_secure_httponly_and_samesite_lax(stack, nginx_certificates):

@@ -25,6 +25,7 @@ from ..contract import (
     Profile,
     UserError,
 )
+from ..i18n import _
 from ..resources.accounts import Account
 from .platform import Actor, Platform
 
@@ -81,13 +82,13 @@ def authenticate(platform: Platform, attempt: LoginAttempt) -> LoggedIn | Regist
     message) when the attempt proves nothing."""
     offered = {provider.id for provider in providers(platform)}
     if attempt.provider not in offered:
-        raise AuthenticationError("Ce mode de connexion n'est pas proposé sur cette plateforme.")
+        raise AuthenticationError(_("Ce mode de connexion n'est pas proposé sur cette plateforme."))
     credentials = platform.pm.hook.opalexe_credentials_get(attempt=attempt)
     if credentials is None or credentials.provider != attempt.provider:
-        raise AuthenticationError("Aucun identifiant n'a été reçu : recommencez la connexion.")
+        raise AuthenticationError(_("Aucun identifiant n'a été reçu : recommencez la connexion."))
     identity = platform.pm.hook.opalexe_identity_get(credentials=credentials)
     if identity is None or identity.provider != attempt.provider:
-        raise AuthenticationError("Vos identifiants n'ont pas pu être vérifiés.")
+        raise AuthenticationError(_("Vos identifiants n'ont pas pu être vérifiés."))
     accounts = platform.root.accounts
     account = accounts.find_by_identity(identity.provider, identity.subject)
     if account is None and identity.email_verified and identity.email:
@@ -102,7 +103,7 @@ def authenticate(platform: Platform, attempt: LoginAttempt) -> LoggedIn | Regist
 def _open_login(platform: Platform, account: Account, identity: Identity, client_address: str | None) -> LoggedIn:
     if not account.active:
         raise AuthenticationError(
-            "Votre compte est désactivé : adressez-vous à l'administrateur de la plateforme."
+            _("Votre compte est désactivé : adressez-vous à l'administrateur de la plateforme.")
         )
     login_id = account.open_login(platform.now())
     actor = actor_for(account, identity, client_address)
@@ -141,18 +142,18 @@ def register(platform: Platform, identity: Identity, *, first_name: str, last_na
     fields, kept on the account."""
     accounts = platform.root.accounts
     if accounts.find_by_identity(identity.provider, identity.subject) is not None:
-        raise UserError("Cette identité a déjà un compte : connectez-vous.")
+        raise UserError(_("Cette identité a déjà un compte : connectez-vous."))
     if accounts.find_by_email(email) is not None:
         raise UserError(
-            "Un compte existe déjà avec cette adresse électronique : connectez-vous avec le moyen "
-            "d'authentification de ce compte, ou indiquez une autre adresse.",
+            _("Un compte existe déjà avec cette adresse électronique : connectez-vous avec le moyen "
+              "d'authentification de ce compte, ou indiquez une autre adresse."),
             "email",
         )
     profile = identity.profile or DEFAULT_PROFILE
     try:
         account = Account(first_name, last_name, email, profile)
     except ValueError as error:
-        raise UserError(f"Inscription refusée : {error}.") from None
+        raise UserError(_("Inscription refusée : ${error}.", mapping={"error": str(error)})) from None
     account.registration = dict(answers or {})
     accounts.add_account(account)
     accounts.link_identity(account, identity.provider, identity.subject)

@@ -15,6 +15,7 @@ from ..contract import (
     StatusChanged,
     UserError,
 )
+from ..i18n import _
 from ..permissions import ADVANCE, CREATE, MANAGE
 from ..resources.expertise import Expertise, Folder, Participant, Party
 from .naming import case_facts, compute_case_name, normalize_number
@@ -32,17 +33,18 @@ def create_expertise(platform: Platform, actor: Actor, *, jurisdiction_code, rg,
     from the folder-tree hook. The expert is the actor (the platform itself
     names one with ``expert``)."""
     root = platform.root
-    platform.require(actor, CREATE, root.expertises, "Seul un expert peut créer une expertise.")
+    platform.require(actor, CREATE, root.expertises, _("Seul un expert peut créer une expertise."))
     expert = actor.account if expert is None else expert
     if expert is None or Role.EXPERT not in ROLES_BY_PROFILE.get(Profile(expert.profile), ()):
-        raise ExpertiseError("Une expertise est créée par un expert.")
+        raise ExpertiseError(_("Une expertise est créée par un expert."))
     jurisdiction = root.jurisdictions.get(jurisdiction_code)
     if jurisdiction is None:
-        raise ExpertiseError(f"Juridiction inconnue : {jurisdiction_code}", "jurisdiction_code")
+        raise ExpertiseError(_("Juridiction inconnue : ${code}", mapping={"code": jurisdiction_code}),
+                             "jurisdiction_code")
     try:
         party_objects = [Party(name, PartySide(side), PartyKind(kind)) for name, side, kind in parties]
     except ValueError as error:
-        raise ExpertiseError(f"Partie refusée : {error}.", "parties") from None
+        raise ExpertiseError(_("Partie refusée : ${error}.", mapping={"error": str(error)}), "parties") from None
     facts = case_facts(parties=party_objects, jurisdiction_short=jurisdiction.short_name, rg=rg, exp=exp,
                        expert_name=expert.last_name)
     name = compute_case_name(platform.pm, facts)  # NamingError propagates before anything is stored
@@ -97,21 +99,22 @@ def add_participant(platform: Platform, actor: Actor, expertise, account, role, 
     stays on record; reactivation is its own action), a disabled account, a
     role its profile cannot play, a second expert, a lawyer or intervenant
     without one of the case's parties, a closed case."""
-    platform.require(actor, MANAGE, expertise, "Seuls l'expert et les co-experts ajoutent des participants.")
+    platform.require(actor, MANAGE, expertise, _("Seuls l'expert et les co-experts ajoutent des participants."))
     role = Role(role)
     if not expertise.takes_deposits:
-        raise ExpertiseError("L'expertise est close : on ne peut plus y ajouter de participant.")
+        raise ExpertiseError(_("L'expertise est close : on ne peut plus y ajouter de participant."))
     if account.id in expertise.participants:
-        raise ExpertiseError(f"{account.display_name} participe déjà à cette expertise.")
+        raise ExpertiseError(_("${name} participe déjà à cette expertise.", mapping={"name": account.display_name}))
     if not account.active:
-        raise ExpertiseError(f"Le compte de {account.display_name} est désactivé.")
+        raise ExpertiseError(_("Le compte de ${name} est désactivé.", mapping={"name": account.display_name}))
     if role not in ROLES_BY_PROFILE.get(Profile(account.profile), ()):
-        raise ExpertiseError(f"Le profil de {account.display_name} ne lui permet pas ce rôle dans l'expertise.",
+        raise ExpertiseError(_("Le profil de ${name} ne lui permet pas ce rôle dans l'expertise.",
+                               mapping={"name": account.display_name}),
                              "role")
     if role is Role.EXPERT and expertise.participants_by_role(Role.EXPERT):
-        raise ExpertiseError("L'expertise a déjà son expert : ajoutez un co-expert.", "role")
+        raise ExpertiseError(_("L'expertise a déjà son expert : ajoutez un co-expert."), "role")
     if role in PARTY_ROLES and expertise.party(party_id) is None:
-        raise ExpertiseError("Un avocat ou un intervenant doit être rattaché à une partie de l'expertise.",
+        raise ExpertiseError(_("Un avocat ou un intervenant doit être rattaché à une partie de l'expertise."),
                              "party_id")
     if role not in PARTY_ROLES:
         party_id = None
@@ -125,14 +128,15 @@ def change_status(platform: Platform, actor: Actor, expertise, new_status: Statu
     """Move the case to ``new_status`` if the lifecycle allows it (only the
     expert moves a case forward); the ``opalexe_expertise_status_changed``
     hook is called after commit, through the outbox."""
-    platform.require(actor, ADVANCE, expertise, "Seul l'expert fait avancer l'expertise.")
+    platform.require(actor, ADVANCE, expertise, _("Seul l'expert fait avancer l'expertise."))
     old = Status(expertise.status)
     try:
         new = Status(new_status)
     except ValueError:
-        raise ExpertiseError(f"Statut inconnu : {new_status}") from None
+        raise ExpertiseError(_("Statut inconnu : ${status}", mapping={"status": str(new_status)})) from None
     if new not in old.next:
-        raise ExpertiseError(f"Passage impossible du statut « {old} » au statut « {new} ».")
+        raise ExpertiseError(_("Passage impossible du statut « ${old} » au statut « ${new} ».",
+                               mapping={"old": old.value, "new": new.value}))
     expertise.status = new
     expertise.status_history.append((new, actor.account_id, platform.now()))
     platform.event(StatusChanged, actor, expertise, expertise_id=expertise.id, old=old, new=new)

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from pyramid.traversal import resource_path_tuple
 
 from ..contract import ActorFacts, AuthMethod, DomainEvent, UserError
+from ..i18n import _
 from ..security import Authorizer
 from .events import current_transaction
 
@@ -106,7 +107,7 @@ class Platform:
     def require(self, actor: Actor, permission: str, context, message: str | None = None) -> None:
         """Refuse (:class:`Refused`) unless ``actor`` holds ``permission`` on ``context``."""
         if not self.allows(actor, permission, context):
-            raise Refused(message or "Vous n'avez pas le droit de faire cette opération.")
+            raise Refused(message or _("Vous n'avez pas le droit de faire cette opération."))
 
     # -- events ----------------------------------------------------------------------
 

@@ -39,9 +39,10 @@ def test_extensions_page_lists_plugins_and_their_hooks(admin, page):
     core = page.locator('tr[data-plugin="core-defaults"] ul.hooks')
     expect(core).to_contain_text("opalexe_case_name_compute")
     expect(core).to_contain_text("opalexe_folder_tree_define")
-    cncej = page.locator('tr[data-plugin="naming_cncej"] ul.hooks')
-    expect(cncej).to_contain_text("opalexe_case_name_compute")
-    expect(cncej).to_contain_text("opalexe_case_number_normalize")
+    demo = page.locator('tr[data-plugin="auth_demo"] ul.hooks')
+    expect(demo).to_contain_text("opalexe_credentials_get")
+    expect(demo).to_contain_text("opalexe_identity_get")
+    expect(page.locator('tr[data-plugin="naming_cncej"]')).to_contain_text("désactivée")
 
 
 @pytest.mark.browser
@@ -99,3 +100,17 @@ def test_an_invalid_support_address_is_refused(admin, page):
 
     expect(form).to_contain_text("Adresse électronique invalide.")
     expect(page.locator("footer .contact")).to_have_count(0)
+
+
+@pytest.mark.browser
+def test_admin_disables_an_account_then_enables_it_again(accounts_page):
+    row = accounts_page.locator("table.accounts tbody tr").filter(has_text="mediateur@demo.opalexe.test")
+    row.get_by_label("Motif").fill("A quitté la juridiction")
+    row.get_by_role("button", name="Désactiver").click()
+    expect(accounts_page.locator(".flash.success")).to_contain_text("Compte de Yves ROUX désactivé")
+    row = accounts_page.locator("table.accounts tbody tr").filter(has_text="mediateur@demo.opalexe.test")
+    expect(row).to_contain_text("Désactivé : A quitté la juridiction")
+    row.get_by_role("button", name="Réactiver").click()
+    expect(accounts_page.locator(".flash.success")).to_have_text("Compte de Yves ROUX réactivé.")
+    expect(accounts_page.locator("table.accounts tbody tr").filter(has_text="mediateur@demo.opalexe.test")
+           ).to_contain_text("Actif")

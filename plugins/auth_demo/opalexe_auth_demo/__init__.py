@@ -15,13 +15,17 @@ the public hooks and :mod:`opalexe_core.api`.
    (``api.login_url``), with the session's CSRF token.
 3. ``opalexe_credentials_get``: the core hands the posted attempt; read the
    e-mail address from it.
-4. ``opalexe_identity_get``: vouch for the account holding that address
-   (a real provider checks a certificate, a password, a code…).
+4. ``opalexe_identity_get``: vouch for that address (a real provider
+   checks a certificate, a password, a code…).
 
-The core then finds the account, opens the login and renews the session.
+The core then finds the account holding the address, opens the login and
+renews the session; an address no account holds leads to the registration
+form, as a first connection does.
 """
 
 from __future__ import annotations
+
+import re
 
 from pyramid.i18n import TranslationStringFactory
 
@@ -29,6 +33,7 @@ from opalexe_core import api
 from opalexe_core.api import AuthenticationError, AuthMethod, AuthProvider, Credentials, Identity, hookimpl
 
 PROVIDER_ID = "demo"
+EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 ROUTE = "login_demo"
 DOMAIN = "opalexe_auth_demo"
 _ = TranslationStringFactory(DOMAIN)
@@ -78,8 +83,11 @@ def opalexe_identity_get(credentials):
     if credentials.provider != PROVIDER_ID:
         return None
     email = credentials.values.get("email", "").strip().lower()
-    if not email:
-        raise AuthenticationError("Compte inconnu : choisissez l'un des comptes de démonstration ci-dessous.")
-    # Vouching for a verified address: the core logs in the account holding it.
+    if not EMAIL.fullmatch(email):
+        raise AuthenticationError(
+            _("Adresse électronique manquante ou invalide : choisissez l'un des comptes ci-dessous.")
+        )
+    # Vouching for a verified address: the core logs in the account holding
+    # it, or leads an address no account holds to the registration form.
     return Identity(provider=PROVIDER_ID, subject=email, auth_method=AuthMethod.DEMO, email=email,
                     email_verified=True)
