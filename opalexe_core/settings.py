@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from pyramid.settings import asbool, aslist
 
+from .keystore import PKCS11Settings
 from .proxy import Network, PublicURL, parse_networks
 
 log = logging.getLogger(__name__)
@@ -71,6 +72,7 @@ class Settings:
     how often a thread delivers what is left in the outbox (a crashed
     process's events, failed receivers; ``opalexe.outbox.sweep_seconds``,
     default 30, 0 for none).
+    ``pkcs11``: the platform's PKCS#11 token (:mod:`opalexe_core.keystore`).
     ``public_url``: the address visitors use (``opalexe.public_url`` or
     ``OPALEXE_PUBLIC_URL``); every URL the platform builds starts with it.
     Required in production; None elsewhere when not given: URLs then follow
@@ -83,6 +85,7 @@ class Settings:
     templates_dir: str = DEFAULT_TEMPLATES_DIR
     session_secret: str = ""
     secure_cookies: bool = True
+    pkcs11: PKCS11Settings = PKCS11Settings()
     outbox_inline: bool = True
     outbox_sweep_seconds: float = 30.0
     public_url: PublicURL | None = None
@@ -139,6 +142,11 @@ class Settings:
             templates_dir=templates_dir,
             session_secret=secret or os.urandom(32).hex(),
             secure_cookies=secure_cookies,
+            pkcs11=PKCS11Settings(
+                module=(raw.get("opalexe.pkcs11.module") or "").strip(),
+                token_label=(raw.get("opalexe.pkcs11.token_label") or "").strip(),
+                pin=_setting(raw, "opalexe.pkcs11.pin", "OPALEXE_PKCS11_PIN"),
+            ),
             outbox_inline=asbool(raw.get("opalexe.outbox.inline", True)),
             outbox_sweep_seconds=_seconds(raw, "opalexe.outbox.sweep_seconds", 30.0),
             public_url=public_url,

@@ -100,6 +100,10 @@ class SoftHSMToken:
             self._saved_env = os.environ.get(ENV_VAR)
             os.environ[ENV_VAR] = self.conf_path
             self._init_token(util)
+            # Code under test loads the module with pkcs11.lib(module_path),
+            # which returns the process's one instance: make it read this
+            # token's configuration now, not the previous token's.
+            self.lib  # noqa: B018
         except BaseException:
             self.stop()
             raise
