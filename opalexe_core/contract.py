@@ -597,7 +597,8 @@ class StatusChanged(DomainEvent):
 
 @dataclass(frozen=True, kw_only=True)
 class DocumentDeposited(DomainEvent):
-    """A document became available to every entitled participant of its folder."""
+    """A document became available to every entitled participant of its
+    folder: ``at`` is its date of availability."""
 
     kind = "document.deposited"
     expertise_id: str
@@ -605,3 +606,18 @@ class DocumentDeposited(DomainEvent):
     document_id: str
     sha256: str
     depositor: str
+    filename: str = ""
+    size: int = 0
+
+
+@dataclass(frozen=True, kw_only=True)
+class DocumentReceived(DomainEvent):
+    """A participant opened or downloaded a document for the first time:
+    ``at`` is its date of receipt."""
+
+    kind = "document.received"
+    expertise_id: str
+    folder_path: tuple[str, ...]
+    document_id: str
+    sha256: str
+    recipient: str
