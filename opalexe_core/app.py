@@ -6,6 +6,7 @@ import logging
 
 from pyramid.config import Configurator
 from pyramid.session import SignedCookieSessionFactory
+from pyramid_mailer.interfaces import IMailer
 
 from .permissions import DEFAULT_PERMISSION, PUBLIC
 from .plugins import make_plugin_manager
@@ -13,6 +14,7 @@ from .resources.root import RootMissing, get_root, request_root, root_factory
 from .rights import build_rights_matrix
 from .security import Authorizer, SecurityPolicy
 from .services.auth import development_only
+from .services.mail import CORE_MAIL_NAME, CoreMail
 from .services.outbox import OutboxDispatcher
 from .settings import Settings, SettingsError
 from .storage import ensure_file_storage_dir, opened
@@ -79,6 +81,10 @@ def make_app(raw_settings: dict, pm=None):
     config.include(".actors")
     config.include(".views")
     pm.hook.opalexe_config_include(config=config, settings=settings)
+    if not pm.has_plugin(CORE_MAIL_NAME):
+        # The core's mail receiver, delivered committed events like any plugin.
+        pm.register(CoreMail(config.registry._zodb_databases[""], config.registry.getUtility(IMailer), settings),
+                    name=CORE_MAIL_NAME)
     config.registry.opalexe_outbox = OutboxDispatcher(
         config.registry._zodb_databases[""], pm, inline=settings.outbox_inline,
         sweep_seconds=settings.outbox_sweep_seconds,

@@ -570,10 +570,15 @@ class LoginClosed(DomainEvent):
 
 @dataclass(frozen=True, kw_only=True)
 class ExpertiseCreated(DomainEvent):
+    """A case was created. ``participants`` are those it was created with,
+    each as (account id, role, party id or ``None``): its expert, and the
+    magistrate, clerk and lawyers named on the creation form."""
+
     kind = "expertise.created"
     expertise_id: str
     name: str
     jurisdiction_code: str
+    participants: tuple[tuple[str, Role, str | None], ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -621,3 +626,180 @@ class DocumentReceived(DomainEvent):
     document_id: str
     sha256: str
     recipient: str
+
+
+# -- Expertises (issue #15) ------------------------------------------------------------
+
+
+class IntervenantCapacity(enum.StrEnum):
+    """In which capacity an intervenant de partie acts for its party: the
+    party itself, its technical adviser, or its insurer's expert (admitted
+    only when no party objects, as the CA Angers minutes of 2020 agreed)."""
+
+    PARTIE = "partie"
+    CONSEIL = "conseil"
+    ASSUREUR = "assureur"
+
+
+class SaisineStatus(enum.StrEnum):
+    """Where a designation sent by a court stands: sent (waiting for the
+    expert's answer), accepted (the case exists) or declined."""
+
+    ENVOYEE = "envoyee"
+    ACCEPTEE = "acceptee"
+    REFUSEE = "refusee"
+
+
+@dataclass(frozen=True, kw_only=True)
+class ParticipantDeactivated(DomainEvent):
+    """A participant was set « inactif »: it opens nothing of the case any
+    more; its past part stays on record."""
+
+    kind = "participant.deactivated"
+    expertise_id: str
+    account_id: str
+    role: Role
+    reason: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class ParticipantReactivated(DomainEvent):
+    kind = "participant.reactivated"
+    expertise_id: str
+    account_id: str
+    role: Role
+
+
+@dataclass(frozen=True, kw_only=True)
+class ObjectionRecorded(DomainEvent):
+    """A party objected to an insurer's expert acting for another party
+    (``account_id``); ``deactivated``: it had been admitted and was set
+    « inactif » by the objection."""
+
+    kind = "participant.objection_recorded"
+    expertise_id: str
+    party_id: str
+    account_id: str
+    reason: str = ""
+    deactivated: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class PartyAdded(DomainEvent):
+    """A party joined the case after its creation, with its own folders."""
+
+    kind = "expertise.party_added"
+    expertise_id: str
+    party_id: str
+    name: str
+    side: PartySide
+    party_kind: PartyKind
+    folders: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class PaperServiceSet(DomainEvent):
+    """A party does not dematerialise: it must be served on paper."""
+
+    kind = "expertise.paper_service_set"
+    expertise_id: str
+    party_id: str
+    reason: PaperReason
+    note: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class PaperServiceCleared(DomainEvent):
+    """A party served on paper now dematerialises."""
+
+    kind = "expertise.paper_service_cleared"
+    expertise_id: str
+    party_id: str
+    note: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class FolderAccessGranted(DomainEvent):
+    """The expert gave one participant ``right`` (read, or read and
+    deposit) in one folder, whatever the rights matrix says."""
+
+    kind = "folder.access_granted"
+    expertise_id: str
+    folder_path: tuple[str, ...]
+    account_id: str
+    right: Right
+
+
+@dataclass(frozen=True, kw_only=True)
+class FolderAccessWithdrawn(DomainEvent):
+    """The expert withdrew one participant's access to one folder, whatever
+    the rights matrix says."""
+
+    kind = "folder.access_withdrawn"
+    expertise_id: str
+    folder_path: tuple[str, ...]
+    account_id: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class StaffReplaced(DomainEvent):
+    """A magistrate or clerk (``role``) was replaced by another on every
+    running case of a court: the old one set « inactif », the new one added
+    or reactivated, in each of ``expertise_ids``."""
+
+    kind = "court.staff_replaced"
+    jurisdiction_code: str
+    role: Role
+    old_account_id: str
+    new_account_id: str
+    expertise_ids: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class AccountCourtChanged(DomainEvent):
+    """A magistrate's or clerk's account was attached to a court (or
+    detached: ``jurisdiction_code`` ``None``)."""
+
+    kind = "account.court_changed"
+    account_id: str
+    jurisdiction_code: str | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class SaisineSent(DomainEvent):
+    """A court sent a designation (« saisine ») to an expert: a registered
+    one (``expert_account_id``), or one invited by e-mail at
+    ``expert_email`` (``invitation``)."""
+
+    kind = "saisine.sent"
+    saisine_id: str
+    jurisdiction_code: str
+    expert_email: str
+    expert_account_id: str | None = None
+    invitation: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class SaisineClaimed(DomainEvent):
+    """An expert who was invited by e-mail opened the invitation's link
+    once registered: the designation is now addressed to its account."""
+
+    kind = "saisine.claimed"
+    saisine_id: str
+    account_id: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class SaisineAccepted(ExpertiseCreated):
+    """The expert accepted a designation: the case it created from it (an
+    :class:`ExpertiseCreated` too)."""
+
+    kind = "saisine.accepted"
+    saisine_id: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class SaisineDeclined(DomainEvent):
+    kind = "saisine.declined"
+    saisine_id: str
+    reason: str

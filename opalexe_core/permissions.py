@@ -20,3 +20,6 @@ ADVANCE = "advance"  # move a case to its next status (the expert)
 CREATE = "create"  # create a case (an expert)
 DEPOSIT = "deposit"  # deposit a document in a folder
 ADMIN = "admin"  # the platform's administration (accounts, settings, plugins)
+SEND_SAISINE = "send_saisine"  # send a designation in a court's name (its clerks)
+ANSWER = "answer"  # accept or decline a designation (the expert it is addressed to)
+STAFF = "staff"  # replace a court's magistrate or clerk on its running cases (its clerks and magistrates)

@@ -2,9 +2,13 @@
 expertise become principals; ACLs decide.
 
 Principals: ``account:<id>``, ``profile:<profile>``, ``group:admin`` for
-platform administrators, and inside an expertise where the account is an
+platform administrators, ``court:<code>:<profile>`` for a magistrate or a
+clerk attached to a court, and inside an expertise where the account is an
 active participant ``expertise:<role>`` (plus
-``expertise:<role>:party:<party id>`` for a role acting for a party).
+``expertise:<role>:party:<party id>`` for a role acting for a party) and
+``expertise:member:<account id>``, which the expert's grants and
+withdrawals on a folder name (an inactive participant holds none of these,
+so its grants sleep with it).
 
 The :class:`Authorizer` holds the rights matrix (with the plugins'
 amendments) and computes every folder's ACL from it: no resource reads
@@ -17,14 +21,19 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from pyramid.authorization import ALL_PERMISSIONS, ACLAllowed, ACLDenied, Authenticated, Everyone
+from pyramid.authorization import ALL_PERMISSIONS, ACLAllowed, ACLDenied, Allow, Authenticated, Deny, Everyone
 from pyramid.location import lineage
 
-from .contract import PARTY_ROLES
+from .contract import PARTY_ROLES, Profile, Right
+from .permissions import DEPOSIT, VIEW
 from .resources.accounts import ADMIN_PRINCIPAL
 from .resources.expertise import Folder, find_expertise
 from .resources.root import RootMissing
-from .rights import RightsMatrix, party_role_principal, role_principal
+from .resources.saisine import court_principal
+from .rights import RightsMatrix, member_principal, party_role_principal, role_principal
+
+#: Profiles whose account may be attached to a court.
+COURT_PROFILES = (Profile.MAGISTRAT, Profile.GREFFIER)
 
 SESSION_KEY = "opalexe.account_id"
 LOGIN_KEY = "opalexe.login_id"
@@ -37,13 +46,34 @@ def principals_for(account, context) -> list[str]:
     principals += [Authenticated, f"account:{account.id}", f"profile:{account.profile}"]
     if account.is_admin:
         principals.append(ADMIN_PRINCIPAL)
+    if account.court_code and account.profile in COURT_PROFILES:
+        principals.append(court_principal(account.court_code, account.profile))
     expertise = find_expertise(context)
     participant = expertise.active_participant(account.id) if expertise is not None else None
     if participant is not None:
-        principals.append(role_principal(participant.role))
+        principals += [role_principal(participant.role), member_principal(account.id)]
         if participant.role in PARTY_ROLES and participant.party_id:
             principals.append(party_role_principal(participant.role, participant.party_id))
     return principals
+
+
+def grant_entries(folder: Folder, deposits_open: bool = True) -> list:
+    """The entries the expert's exceptions put before the matrix's in a
+    folder's ACL: ACL entries decide in order, so each exception wins over
+    what the participant's role gets. A withdrawal denies everything; a
+    read grant allows reading and denies depositing (even where the role
+    deposits); a deposit grant allows both while the case takes deposits."""
+    entries = []
+    for account_id, right in (folder.grants or {}).items():
+        principal = member_principal(account_id)
+        right = Right(right)
+        if right is Right.NONE:
+            entries.append((Deny, principal, ALL_PERMISSIONS))
+        elif right is Right.DEPOSIT and deposits_open:
+            entries.append((Allow, principal, (VIEW, DEPOSIT)))
+        else:
+            entries += [(Allow, principal, VIEW), (Deny, principal, DEPOSIT)]
+    return entries
 
 
 class Authorizer:
@@ -54,11 +84,14 @@ class Authorizer:
 
     def acl(self, node) -> list:
         """The ACL of ``node``: a folder's comes from the matrix (read rights
-        only once its case takes no more deposits), any other's is its own."""
+        only once its case takes no more deposits), after the expert's
+        exceptions for single participants (:func:`grant_entries`); any
+        other's is its own."""
         if isinstance(node, Folder):
             expertise = node.expertise
             deposits_open = expertise is None or expertise.takes_deposits
-            return self.matrix.acl(node.kind, node.party_id, deposits_open=deposits_open)
+            return grant_entries(node, deposits_open) + self.matrix.acl(node.kind, node.party_id,
+                                                                        deposits_open=deposits_open)
         acl = getattr(node, "__acl__", ())
         return acl() if callable(acl) else acl
 

@@ -59,7 +59,7 @@ def test_every_step_run_again_on_its_own_result_changes_nothing(conn):
     manager.commit()
     kept = {"accounts": root.accounts, "expertises": root.expertises, "jurisdictions": root.jurisdictions,
             "settings": root.settings, "outbox": root.outbox, "by_identity": root.accounts.by_identity,
-            "logins": account.logins}
+            "logins": account.logins, "index": root.expertises.index, "saisines": root.saisines}
     pending = root.outbox.keys()
 
     for _number, step in STEPS:
@@ -67,7 +67,7 @@ def test_every_step_run_again_on_its_own_result_changes_nothing(conn):
 
     again = {"accounts": root.accounts, "expertises": root.expertises, "jurisdictions": root.jurisdictions,
              "settings": root.settings, "outbox": root.outbox, "by_identity": root.accounts.by_identity,
-             "logins": account.logins}
+             "logins": account.logins, "index": root.expertises.index, "saisines": root.saisines}
     assert {name: obj is kept[name] for name, obj in again.items()} == dict.fromkeys(kept, True)
     assert root.outbox.keys() == pending and len(pending) == 1
     assert account.login_is_open(login, platform.now())
@@ -123,10 +123,37 @@ def test_step_2_gives_accounts_of_a_step_1_database_their_login_table_and_keeps_
     manager.commit()
     assert root.schema_version == 1
 
-    assert run_evolve(root, EvolveContext(pm=None), txn=manager) == [2, 3]
+    assert run_evolve(root, EvolveContext(pm=None), txn=manager) == list(range(2, SCHEMA_VERSION + 1))
     assert run_evolve(root, EvolveContext(pm=None), txn=manager) == []
 
     account = root.accounts.find_by_email("jean@example.test")
     assert list(account.expertise_ids) == ["0123456789abcdef"] and account.display_name == "Jean MARTIN"
     now = datetime.now(UTC)
     assert account.login_is_open(account.open_login(now), now)
+
+
+def test_step_4_indexes_the_cases_of_a_step_3_database_and_adds_the_designations(conn):
+    """Cases stored before the dashboards' index: step 4 indexes each (its
+    summary, its court, its EXP number) and adds the designations' container."""
+    from opalexe_core.evolve import STEPS
+    from opalexe_core.resources import Account, Expertise
+    from opalexe_core.services.expertises import join
+
+    connection, manager = conn
+    connection.root()["opalexe"] = root = Root()
+    manager.commit()
+    run_evolve(root, EvolveContext(pm=None), steps=STEPS[:3], txn=manager)
+    del root.expertises.index  # as a container written by the code of schema 3
+    expert = root.accounts.add_account(Account("Jean", "Martin", "jean@example.test", "expert"))
+    case = root.expertises.add("0123456789abcdef", Expertise(name="Dupont c/ Durand", rg="18/00001", exp="20/56",
+                                                             jurisdiction_code="tj-angers"))
+    join(case, expert, "expert")
+    manager.commit()
+
+    assert run_evolve(root, EvolveContext(pm=None), txn=manager) == [4]
+
+    index = root.expertises.index
+    assert [summary.name for summary in index.cases_of(expert)] == ["Dupont c/ Durand"]
+    assert index.case_with_exp("tj-angers", "2020/0056") == case.id
+    assert list(index.court_cases("tj-angers")) == [case.id]
+    assert len(root.saisines) == 0 and root["saisines"] is root.saisines

@@ -141,8 +141,8 @@ def test_on_the_same_cell_the_plugin_registered_last_wins():
         class Amends:
             @hookimpl
             def opalexe_rights_matrix_amend(self, matrix):
-                assert matrix.right("notes_expert", Role.SAPITEUR) is Right.READ  # the core's matrix
-                return [RightAmendment("notes_expert", Role.SAPITEUR, right)]
+                assert matrix.right("convocations", Role.SAPITEUR) is Right.READ  # the core's matrix
+                return [RightAmendment("convocations", Role.SAPITEUR, right)]
 
         return Amends()
 
@@ -150,7 +150,7 @@ def test_on_the_same_cell_the_plugin_registered_last_wins():
     pm.register(amending(Right.NONE), name="first")
     pm.register(amending(Right.DEPOSIT), name="second")
 
-    assert build_rights_matrix(pm).right("notes_expert", Role.SAPITEUR) is Right.DEPOSIT
+    assert build_rights_matrix(pm).right("convocations", Role.SAPITEUR) is Right.DEPOSIT
 
 
 class OwnRootPlugin:

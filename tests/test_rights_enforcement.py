@@ -21,12 +21,12 @@ NOT_SAPITEUR = EVERYONE - {"sapiteur"}
 # folder path inside the case -> (who may read, who may deposit)
 EXPECTED = {
     "01-expert-greffe-parties": (EVERYONE, {"expert", "coexpert"}),
-    "02-greffe-expert-parties": (EVERYONE, {"magistrat", "greffier"}),
-    "03-magistrat-expert": (COURT_AND_EXPERTS, {"expert", "magistrat", "greffier"}),
+    "02-greffe-expert-parties": (EVERYONE, COURT_AND_EXPERTS),
+    "03-magistrat-expert": (COURT_AND_EXPERTS, COURT_AND_EXPERTS),
     "04-partie": (EVERYONE, {"avocat1"}),  # Dupont, avocat1's client
     "05-partie": (EVERYONE, {"avocat2", "intervenant"}),  # SDC Les Tilleuls
     "06-partie": (EVERYONE, set()),  # SARL Bâti Ouest: no lawyer, served on paper
-    "07-notes-expert": (EVERYONE, {"expert", "coexpert"}),
+    "07-notes-expert": (EVERYONE, {"expert", "coexpert", "sapiteur"}),
     "08-convocations": (EVERYONE, {"expert", "coexpert"}),
     "09-greffe": (NOT_SAPITEUR, set()),
     "09-greffe/01-rapport-definitif": (NOT_SAPITEUR, {"expert", "coexpert"}),

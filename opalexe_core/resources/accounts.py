@@ -50,6 +50,7 @@ class Account(Persistent):
     disabled_at = None
     disabled_reason = ""
     registration = None  # what the registration form gave: {field name: value}
+    court_code = None  # a magistrate's or clerk's court (a jurisdiction code)
 
     __acl__ = [(Allow, ADMIN_PRINCIPAL, ALL_PERMISSIONS), DENY_ALL]
 

@@ -14,7 +14,7 @@ rights matrix the security policy holds, not from the folder.
 from __future__ import annotations
 
 import secrets
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from BTrees.OOBTree import OOBTree
 from persistent import Persistent
@@ -22,8 +22,9 @@ from persistent.list import PersistentList
 from pyramid.authorization import DENY_ALL, Allow, Authenticated
 from pyramid.location import lineage
 
-from ..contract import ExpertiseFacts, PartyFacts, PartyKind, PartySide, Role, Status
+from ..contract import ExpertiseFacts, PartyFacts, PartyKind, PartySide, Right, Role, Status
 from ..rights import role_principal
+from .case_index import CaseIndex
 from .container import Container
 from .text import clean_name
 
@@ -37,6 +38,7 @@ class Party(Persistent):
     unique within its case (:meth:`Expertise.add_party` gives it)."""
 
     id = None
+    paper_note = ""  # what the expert added to the paper flag's reason
 
     def __init__(self, name: str, side: PartySide | str, kind: PartyKind | str = PartyKind.MORALE):
         self.name = clean_name(name, "party name")
@@ -53,7 +55,16 @@ class Party(Persistent):
 
 
 class Participant(Persistent):
-    """An account's part in one expertise; ``active`` False keeps its history."""
+    """An account's part in one expertise; ``active`` False keeps its history.
+
+    ``capacity``: for an intervenant de partie, in which capacity it acts
+    (:class:`~opalexe_core.contract.IntervenantCapacity`). ``changes``: the
+    activations and deactivations after it was added, as (active, actor
+    account id, when, reason)."""
+
+    # Class defaults: participants stored before these existed read them.
+    capacity = None
+    changes = ()
 
     def __init__(self, account_id: str, role: Role, party_id: str | None = None):
         self.account_id = account_id
@@ -62,10 +73,20 @@ class Participant(Persistent):
         self.active = True
         self.added_at = _now()
 
+    def record_change(self, active: bool, actor_id: str | None, when, reason: str = "") -> None:
+        self.active = active
+        self.changes = (*self.changes, (active, actor_id, when, reason))
+
 
 class Folder(Container):
     """A folder of an expertise; ``kind`` keys the rights matrix, which the
-    security policy turns into this folder's ACL."""
+    security policy turns into this folder's ACL.
+
+    ``grants``: the expert's exceptions to the matrix for this folder, one
+    per participant (account id → :class:`~opalexe_core.contract.Right`;
+    ``none`` withdraws what the matrix gives). Made at the first exception."""
+
+    grants = None
 
     def __init__(self, kind: str, title: str, party_id: str | None = None):
         super().__init__()
@@ -76,6 +97,32 @@ class Folder(Container):
     @property
     def expertise(self) -> Expertise | None:
         return find_expertise(self)
+
+    @property
+    def path(self) -> tuple[str, ...]:
+        """Its names below the case's ``dossiers``: ``("09-greffe", "01-rapport-definitif")``."""
+        names = []
+        node = self
+        while isinstance(node, Folder):
+            names.append(node.__name__)
+            node = node.__parent__
+        return tuple(reversed(names))
+
+    def grant_of(self, account_id: str) -> Right | None:
+        """The exception to the matrix for ``account_id`` here, if any."""
+        grants = self.grants
+        value = grants.get(account_id) if grants is not None else None
+        return Right(value) if value is not None else None
+
+    def set_grant(self, account_id: str, right: Right | None) -> None:
+        """Record (or, with ``None``, forget) the exception for ``account_id``."""
+        if right is None:
+            if self.grants is not None:
+                self.grants.pop(account_id, None)
+            return
+        if self.grants is None:
+            self.grants = OOBTree()
+        self.grants[account_id] = Right(right)
 
 
 class Expertise(Persistent):
@@ -91,6 +138,14 @@ class Expertise(Persistent):
         *[(Allow, role_principal(role), "view") for role in Role],
         DENY_ALL,
     ]
+
+    # Class defaults: cases stored before these existed read them.
+    consignation_amount = None  # a Decimal, in euros
+    consignation_due = None  # a date
+    magistrate_contact = ""  # who controls the expertise for the court: a name, an address
+    clerk_contact = ""
+    saisine_id = None  # the designation it was created from, if any
+    objections = ()  # (party id, account id, reason, recorded by, when)
 
     def __init__(self, *, name, rg, exp, jurisdiction_code, order_date=None, mission="", report_due=None):
         self.name = name
@@ -145,6 +200,13 @@ class Expertise(Persistent):
     def participants_by_role(self, role: Role):
         return [p for p in self.participants.values() if p.role == Role(role)]
 
+    def deadlines(self) -> tuple[date, ...]:
+        """The dates the case must meet, earliest first: the consignation's, the report's."""
+        return tuple(sorted(d for d in (self.consignation_due, self.report_due) if d is not None))
+
+    def objections_to(self, account_id: str) -> list[tuple]:
+        return [objection for objection in self.objections if objection[1] == account_id]
+
     def facts(self) -> ExpertiseFacts:
         return ExpertiseFacts(
             id=self.id,
@@ -166,6 +228,12 @@ class Expertises(Container):
     # DENY_ALL: nothing more comes from the root's ACL (the administrator's
     # permissions stop here: the administrator creates and reads no case).
     __acl__ = [(Allow, Authenticated, "view"), (Allow, "profile:expert", "create"), DENY_ALL]
+
+    index = None  # a CaseIndex (evolve step 4 gives one to containers made before)
+
+    def __init__(self):
+        super().__init__()
+        self.index = CaseIndex()
 
     def new_id(self) -> str:
         while True:

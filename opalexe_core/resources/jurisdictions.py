@@ -5,13 +5,24 @@ from __future__ import annotations
 from persistent import Persistent
 from pyramid.authorization import DENY_ALL, Allow, Authenticated
 
-from ..contract import CourtKind, JurisdictionSpec
+from ..contract import CourtKind, JurisdictionSpec, Profile
+from ..permissions import SEND_SAISINE, STAFF
 from .container import Container
+from .saisine import court_principal
 
 
 class Jurisdiction(Persistent):
+    """A court. Its clerks (accounts attached to it) send designations in
+    its name; its clerks and magistrates replace one of them on its running
+    cases. Anything else falls through to the directory's ACL."""
+
     __parent__ = None
     __name__ = None
+
+    @property
+    def __acl__(self):
+        return [(Allow, court_principal(self.code, Profile.GREFFIER), (SEND_SAISINE, STAFF)),
+                (Allow, court_principal(self.code, Profile.MAGISTRAT), STAFF)]
 
     def __init__(self, spec: JurisdictionSpec):
         self.update(spec)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..contract import AccountCreated, AccountDisabled, AccountEnabled, Profile, UserError
+from ..contract import AccountCourtChanged, AccountCreated, AccountDisabled, AccountEnabled, Profile, UserError
 from ..i18n import _
 from ..permissions import ADMIN
 from ..resources.accounts import Account
@@ -51,3 +51,26 @@ def enable_account(platform: Platform, actor: Actor, account: Account) -> None:
     platform.event(AccountEnabled, actor, account, account_id=account.id)
 
 
+#: The profiles whose account may be attached to a court.
+COURT_PROFILES = (Profile.MAGISTRAT, Profile.GREFFIER)
+
+
+def set_account_court(platform: Platform, actor: Actor, account: Account, court_code: str | None) -> None:
+    """Attach a magistrate's or clerk's account to its court (``None``:
+    detach it). Its clerks send designations in the court's name; its
+    clerks and magistrates replace one another on its running cases. (A
+    card login backed by the ministry's directory may set it too.)"""
+    platform.require(actor, ADMIN, account, _("Seul l'administrateur de la plateforme rattache un compte à une "
+                                              "juridiction."))
+    court_code = court_code or None
+    if court_code is not None:
+        if Profile(account.profile) not in COURT_PROFILES:
+            raise UserError(_("Seuls les comptes de magistrats et de greffiers sont rattachés à une juridiction."),
+                            "court_code")
+        if platform.root.jurisdictions.get(court_code) is None:
+            raise UserError(_("Juridiction inconnue : ${code}", mapping={"code": court_code}), "court_code")
+    if account.court_code == court_code:
+        raise UserError(_("Le compte de ${name} est déjà rattaché ainsi.", mapping={"name": account.display_name}),
+                        "court_code")
+    account.court_code = court_code
+    platform.event(AccountCourtChanged, actor, account, account_id=account.id, jurisdiction_code=court_code)

@@ -9,10 +9,12 @@ events as it would in real use.
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 from ..contract import AuthMethod, PaperReason, PartyKind, PartySide, Profile, Role, Status
-from .accounts import create_account
-from .expertises import add_participant, change_status, create_expertise
+from .accounts import create_account, set_account_court
+from .expertises import change_status, create_expertise, set_paper_service
+from .participants import add_participant
 from .platform import Actor, Platform
 
 DEMO_DOMAIN = "demo.opalexe.test"
@@ -71,6 +73,8 @@ def populate_demo(platform: Platform) -> int:
                             profile=profile, is_admin=admin)
         for key, first, last, profile, admin in DEMO_ACCOUNTS
     }
+    for key in ("magistrat", "greffier"):  # the expertise-control service of the TJ Angers
+        set_account_court(platform, operator, accounts[key], "tj-angers")
     expert = Actor(accounts["expert"], AuthMethod.CLI)
     for status, court, rg, exp, parties in DEMO_CASES:
         expertise = create_expertise(
@@ -78,6 +82,7 @@ def populate_demo(platform: Platform) -> int:
             order_date=date(2000 + int(rg[:2]), 3, 15),
             mission="Examiner les désordres allégués, en décrire la nature et l'origine, chiffrer les travaux.",
             report_due=date(2000 + int(rg[:2]) + 1, 3, 15),
+            consignation_amount=Decimal("2500.00"), consignation_due=date(2000 + int(rg[:2]), 4, 15),
         )
         demandeur, defendeur = expertise.first(D), expertise.first(F)
         for key, role, party in (
@@ -92,7 +97,7 @@ def populate_demo(platform: Platform) -> int:
         ):
             add_participant(platform, expert, expertise, accounts[key], role, party.id if party else None)
         if len(expertise.parties) > 2:
-            expertise.parties[2].paper_reason = PaperReason.DEFAILLANTE
+            set_paper_service(platform, expert, expertise, expertise.parties[2].id, PaperReason.DEFAILLANTE)
         for step in _PATH[status]:
             change_status(platform, expert, expertise, step)
     return len(DEMO_CASES)
