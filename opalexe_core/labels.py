@@ -1,7 +1,18 @@
 """French labels (message ids) of the domain's enumerations: labels only
 display the vocabulary of :mod:`opalexe_core.contract`, they never define it."""
 
-from .contract import CourtKind, PaperReason, PartyKind, PartySide, Profile, Right, Role, Status
+from .contract import (
+    CourtKind,
+    IntervenantCapacity,
+    PaperReason,
+    PartyKind,
+    PartySide,
+    Profile,
+    Right,
+    Role,
+    SaisineStatus,
+    Status,
+)
 from .i18n import _
 
 ROLE_LABELS = {
@@ -64,10 +75,36 @@ RIGHT_LABELS = {
     Right.DEPOSIT: _("Lecture et dépôt"),
 }
 
+CAPACITY_LABELS = {
+    IntervenantCapacity.PARTIE: _("la partie elle-même"),
+    IntervenantCapacity.CONSEIL: _("conseil technique de la partie"),
+    IntervenantCapacity.ASSUREUR: _("expert de l'assureur de la partie"),
+}
+
+SAISINE_STATUS_LABELS = {
+    SaisineStatus.ENVOYEE: _("En attente de réponse"),
+    SaisineStatus.ACCEPTEE: _("Acceptée"),
+    SaisineStatus.REFUSEE: _("Refusée"),
+}
+
+#: The action that moves a case to each status, as its button says.
+STATUS_ACTIONS = {
+    Status.EN_COURS: _("Passer l'expertise « En cours »"),
+    Status.TERMINEE: _("Terminer l'expertise"),
+    Status.ARCHIVEE: _("Archiver l'expertise"),
+}
+
+#: What moving to each status means, said beside its button.
+STATUS_EFFECTS = {
+    Status.EN_COURS: _("Les opérations commencent ; la facturation de l'expertise débute."),
+    Status.TERMINEE: _("Plus aucun dépôt ne sera possible ; les coffres restent lisibles."),
+    Status.ARCHIVEE: _("L'expertise ne changera plus ; elle reste lisible par ses participants."),
+}
+
 
 _ALL = {}
 for _table in (ROLE_LABELS, PROFILE_LABELS, STATUS_LABELS, KIND_LABELS, PARTY_SIDE_LABELS, PARTY_KIND_LABELS,
-               PAPER_REASON_LABELS, RIGHT_LABELS):
+               PAPER_REASON_LABELS, RIGHT_LABELS, CAPACITY_LABELS, SAISINE_STATUS_LABELS):
     _ALL.update({(type(member), member): text for member, text in _table.items()})
 
 

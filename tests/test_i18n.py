@@ -172,7 +172,7 @@ def test_case_page_in_english_translates_folder_titles_not_party_names(testapp):
         "Court registry",
         "Final report",
     ]
-    assert page.html.h2.text == "Parties"
+    assert page.html.find("h2", id="parties-titre").text == "Parties"
 
 
 def test_case_page_in_french_shows_the_stored_titles(testapp):

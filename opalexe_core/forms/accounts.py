@@ -36,3 +36,9 @@ class DisableAccountSchema(CSRFSchema):
         colander.String(), title=_("Motif"), preparer=squash,
         validator=colander.Length(1, 300, min_err=_("Ce champ est obligatoire.")),
     )
+
+
+class CourtSchema(CSRFSchema):
+    """A magistrate's or clerk's court (empty: none)."""
+
+    court_code = colander.SchemaNode(colander.String(), missing="", preparer=squash)

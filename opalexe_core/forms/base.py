@@ -59,22 +59,42 @@ def name_node(title, max_length: int = 100, **kw) -> colander.SchemaNode:
     )
 
 
-def make_form(schema_class, request, button_label, **kw) -> deform.Form:
+def make_form(schema_class, request, button_label=None, *, buttons=None, formid: str = "form", counter=None,
+              action: str = "", **kw) -> deform.Form:
     """The form, without autofocus: a page opens at its top, where a screen
-    reader starts, not inside the first field."""
+    reader starts, not inside the first field. Several forms on one page
+    share a ``counter`` (``itertools.count()``), so that their fields' ids differ."""
     schema = schema_class().bind(request=request, **kw)
-    return deform.Form(schema, buttons=(deform.Button("submit", button_label),), formid="form", focus="off")
+    if buttons is None:
+        buttons = (deform.Button("submit", button_label),)
+    return deform.Form(schema, buttons=buttons, formid=formid, focus="off", counter=counter, action=action)
 
+
+def node_path(schema, name: str | None) -> list:
+    """The nodes from ``schema`` (excluded) down to the first node called
+    ``name``, depth first; empty when there is none."""
+    if not name:
+        return []
+    for child in schema.children:
+        if child.name == name:
+            return [child]
+        below = node_path(child, name)
+        if below:
+            return [child, *below]
+    return []
 
 
 def refusal(form: deform.Form, appstruct: dict, error) -> str:
     """The form rendered again with ``appstruct`` and a service's refusal
     (:class:`~opalexe_core.contract.UserError`): beside the field it names,
-    or at the top of the form."""
-    top = colander.Invalid(form.schema, None if error.field in form.schema else error.message)
-    if error.field in form.schema:
-        child = form.schema[error.field]
-        top.add(colander.Invalid(child, error.message), form.schema.children.index(child))
+    wherever that field is in the form's sections, or at the top of the form."""
+    path = node_path(form.schema, error.field)
+    top = colander.Invalid(form.schema, None if path else error.message)
+    parent_error, parent_node = top, form.schema
+    for depth, node in enumerate(path):
+        child_error = colander.Invalid(node, error.message if depth == len(path) - 1 else None)
+        parent_error.add(child_error, parent_node.children.index(node))
+        parent_error, parent_node = child_error, node
     form.widget.handle_error(form, top)
     form.cstruct = form.schema.serialize(appstruct)
     return form.render()

@@ -51,6 +51,7 @@ class Account(Persistent):
     disabled_reason = ""
     registration = None  # what the registration form gave: {field name: value}
     court_code = None  # a magistrate's or clerk's court (a jurisdiction code)
+    latest_expertise_id = None  # the case it joined last: where an invited participant is led
 
     __acl__ = [(Allow, ADMIN_PRINCIPAL, ALL_PERMISSIONS), DENY_ALL]
 

@@ -1,0 +1,195 @@
+"""Designations (« saisines »): the clerk's pages (send one, follow the
+answers of its court's experts) and the expert's (receive one from an
+invitation, accept it, decline it)."""
+
+import colander
+import deform
+from pyramid.httpexceptions import HTTPForbidden, HTTPFound
+from pyramid.view import view_config
+
+from ..contract import Profile, UserError
+from ..forms.base import CSRFSchema, make_form, refusal
+from ..forms.expertise import SaisineSchema, appstruct_of, saisine_data
+from ..i18n import _
+from ..labels import PARTY_SIDE_LABELS, SAISINE_STATUS_LABELS
+from ..permissions import ANSWER, PUBLIC, SEND_SAISINE, VIEW
+from ..resources.saisine import Saisine, Saisines
+from ..services.expertises import preview_case_name
+from ..services.saisines import accept_saisine, case_of, claim_saisine, decline_saisine, send_saisine
+from . import back_to, refused
+from .creation import case_journey
+from .expertises import day, local, person_name
+from .home import court_name
+
+
+class DeclineSchema(CSRFSchema):
+    reason = colander.SchemaNode(colander.String(), title=_("Motif du refus"), preparer=lambda v: " ".join(
+        v.split()) if isinstance(v, str) else v, description=_("Le greffe le lira."),
+        validator=colander.Length(1, 1000, min_err=_("Indiquez le motif du refus : le greffe le lira."),
+                                  max_err=_("${max} caractères au plus.")))
+
+
+class ClaimSchema(CSRFSchema):
+    jeton = colander.SchemaNode(colander.String(), widget=deform.widget.HiddenWidget(), missing="")
+
+
+def clerk_court(request):
+    """The court the logged-in clerk may send designations for, if any."""
+    account = request.identity
+    if account is None or account.profile != Profile.GREFFIER or not account.court_code:
+        return None
+    court = request.opalexe_root.jurisdictions.get(account.court_code)
+    return court if court is not None and request.has_permission(SEND_SAISINE, court) else None
+
+
+def summary(request, saisine) -> dict:
+    root = request.opalexe_root
+    expert = root.accounts.get(saisine.expert_account_id) if saisine.expert_account_id else None
+    expertise = root.expertises.get(saisine.expertise_id) if saisine.expertise_id else None
+    return {
+        "url": request.resource_url(saisine),
+        "court": court_name(root, saisine.jurisdiction_code),
+        "rg": saisine.case.get("rg", ""),
+        "exp": saisine.case.get("exp") or "—",
+        "expert": expert.display_name if expert is not None else saisine.expert_email,
+        "registered": expert is not None,
+        "sent_at": local(saisine.sent_at),
+        "sent_by": person_name(request, saisine.sent_by),
+        "status": SAISINE_STATUS_LABELS[saisine.status],
+        "status_value": str(saisine.status),
+        "answered_at": local(saisine.answered_at) if saisine.answered_at else "",
+        "reason": saisine.decline_reason,
+        "case_url": request.resource_url(expertise) if expertise is not None and request.has_permission(
+            VIEW, expertise) else None,
+    }
+
+
+@view_config(context=Saisines, renderer="opalexe_core:templates/saisines.pt", permission=VIEW)
+def saisines(context, request):
+    """A clerk's: its court's designations; an expert's: those addressed to it."""
+    account = request.identity
+    court = clerk_court(request)
+    if court is not None:
+        listed = context.of_court(court.code)
+    elif account.profile == Profile.EXPERT:
+        listed = context.of_expert(account.id)
+    else:
+        listed = []
+    listed = sorted(listed, key=lambda s: s.sent_at, reverse=True)
+    return {"court": court, "saisines": [summary(request, s) for s in listed if request.has_permission(VIEW, s)]}
+
+
+@view_config(context=Saisines, name="nouvelle", renderer="opalexe_core:templates/saisine_new.pt", permission=VIEW)
+def new_saisine(context, request):
+    court = clerk_court(request)
+    if court is None:
+        raise HTTPForbidden()
+    form = make_form(SaisineSchema, request, _("Envoyer la désignation"), court_code=court.code)
+    page = {"court": court}
+    if request.method != "POST":
+        return {**page, "form": form.render()}
+    try:
+        data = form.validate(request.POST.items())
+    except deform.ValidationFailure as failure:
+        request.response.status = 400
+        return {**page, "form": failure.render()}
+    email, case = saisine_data(data, request.opalexe_root.accounts)
+    try:
+        saisine = send_saisine(request.opalexe_platform, request.opalexe_actor, court, expert_email=email, data=case)
+    except UserError as error:
+        refused(request, error)
+        if error.field == "expert_email" and data["expert"]["registered"]:
+            error.field = "registered"
+        return {**page, "form": refusal(form, data, error)}
+    if saisine.expert_account_id:
+        message = _("Désignation envoyée : l'expert la trouve sur son tableau de bord.")
+    else:
+        message = _("Désignation envoyée : l'expert, qui n'est pas encore inscrit, reçoit une invitation par "
+                    "courrier électronique.")
+    return back_to(request, request.resource_url(context), message)
+
+
+@view_config(context=Saisine, renderer="opalexe_core:templates/saisine.pt", permission=VIEW)
+def saisine(context, request):
+    case = context.case
+    can_answer = bool(request.has_permission(ANSWER, context))
+    form = make_form(DeclineSchema, request, _("Refuser la désignation"), formid="decline-form",
+                     action=request.resource_url(context, "refuser")) if can_answer else None
+    return {"saisine": context, "info": summary(request, context), "can_answer": can_answer,
+            "decline": form.render() if form is not None else "",
+            "parties": [{"name": name, "side": PARTY_SIDE_LABELS.get(side, side)} for name, side, _kind in
+                        case.get("parties", ())],
+            "order_date": day(case.get("order_date")), "report_due": day(case.get("report_due")),
+            "mission": case.get("mission", "")}
+
+
+@view_config(context=Saisine, name="refuser", request_method="POST", renderer="opalexe_core:templates/saisine.pt",
+             permission=ANSWER)
+def decline(context, request):
+    form = make_form(DeclineSchema, request, _("Refuser la désignation"), formid="decline-form",
+                     action=request.resource_url(context, "refuser"))
+    page = saisine(context, request)
+    try:
+        data = form.validate(request.POST.items())
+    except deform.ValidationFailure as failure:
+        request.response.status = 400
+        return {**page, "decline": failure.render()}
+    try:
+        decline_saisine(request.opalexe_platform, request.opalexe_actor, context, data["reason"])
+    except UserError as error:
+        refused(request, error)
+        return {**page, "decline": refusal(form, data, error)}
+    return back_to(request, request.resource_url(request.opalexe_root),
+                   _("Désignation refusée : le greffe lit votre motif."))
+
+
+@view_config(context=Saisine, name="accepter", renderer="opalexe_core:templates/expertise_new.pt",
+             permission=ANSWER)
+def accept(context, request):
+    platform, actor = request.opalexe_platform, request.opalexe_actor
+    initial = appstruct_of(case_of(context, request.opalexe_root.accounts))
+    return case_journey(
+        request, initial=initial,
+        preview=lambda case: preview_case_name(platform, actor, _with_court(case, context)),
+        create=lambda case: accept_saisine(platform, actor, context, _with_court(case, context)),
+        page={"title": _("Accepter la désignation"), "changed": False,
+              "saisine": {"court": court_name(request.opalexe_root, context.jurisdiction_code),
+                          "sent_at": day(context.sent_at)}},
+    )
+
+
+def _with_court(case, saisine):
+    """The designation's court, whatever the form posted: the court designated the expert."""
+    case.jurisdiction_code = saisine.jurisdiction_code
+    return case
+
+
+@view_config(context=Saisine, name="invitation", renderer="opalexe_core:templates/saisine_invitation.pt",
+             permission=PUBLIC)
+def invitation(context, request):
+    """The link of the invitation e-mail. A visitor learns nothing of the
+    designation: it is told to log in (or register) and come back."""
+    account = request.identity
+    token = request.GET.get("jeton", "")[:200]
+    can_claim = account is not None and account.profile == Profile.EXPERT
+    form = make_form(ClaimSchema, request, _("Recevoir la désignation"), action=request.resource_url(
+        context, "recevoir")) if can_claim else None
+    return {"logged_in": account is not None, "can_claim": can_claim,
+            "form": form.render({"jeton": token}) if form is not None else ""}
+
+
+# The designation's ACL knows only the expert it is addressed to: the
+# service checks the invited one (an expert, with the invitation's token).
+@view_config(context=Saisine, name="recevoir", request_method="POST", permission=PUBLIC)
+def claim(context, request):
+    form = make_form(ClaimSchema, request, _("Recevoir la désignation"))
+    try:
+        data = form.validate(request.POST.items())
+        claim_saisine(request.opalexe_platform, request.opalexe_actor, context, data["jeton"])
+    except deform.ValidationFailure:
+        raise HTTPFound(request.resource_url(request.opalexe_root)) from None
+    except UserError as error:
+        request.tm.doom()
+        return back_to(request, request.resource_url(request.opalexe_root), error.message, "error")
+    return back_to(request, request.resource_url(context), _("La désignation vous est adressée : acceptez-la ou "
+                                                              "refusez-la."))
