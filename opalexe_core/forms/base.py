@@ -42,6 +42,10 @@ class CSRFSchema(colander.MappingSchema):
     csrf_token = colander.SchemaNode(colander.String(), widget=deform.widget.HiddenWidget(), default=_csrf_default)
 
 
+#: What a required field left empty says (colander's own says « Requis »).
+REQUIRED = _("Ce champ est obligatoire.")
+
+
 def squash(value):
     """Runs of spaces as one, no space at either end."""
     return " ".join(value.split()) if isinstance(value, str) else value

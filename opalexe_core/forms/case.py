@@ -21,7 +21,7 @@ from ..labels import (
     PROFILE_LABELS,
     ROLE_LABELS,
 )
-from .base import CSRFSchema, name_node, squash
+from .base import REQUIRED, CSRFSchema, name_node, squash
 
 
 def one_of(message):
@@ -80,12 +80,12 @@ ADDABLE_ROLES = [role for role in Role if role is not Role.EXPERT]
 class AddParticipantSchema(CSRFSchema):
     account_id = colander.SchemaNode(colander.String(), title=_("Personne"), widget=_candidates,
                                      description=_("Choisie dans l'annuaire des comptes de la plateforme."),
-                                     validator=one_of(_("Compte inconnu.")))
+                                     validator=one_of(_("Compte inconnu.")), missing_msg=REQUIRED)
     role = colander.SchemaNode(colander.String(), title=_("Rôle dans l'expertise"),
                                widget=deform.widget.SelectWidget(values=[("", _("— Choisir —")),
                                                                          *[(r.value, ROLE_LABELS[r])
                                                                            for r in ADDABLE_ROLES]]),
-                               validator=one_of(_("Rôle inconnu.")))
+                               validator=one_of(_("Rôle inconnu.")), missing_msg=REQUIRED)
     party_id = colander.SchemaNode(colander.String(), title=_("Partie représentée"), missing="", widget=_parties,
                                    description=_("Pour un avocat ou un intervenant de partie."),
                                    validator=one_of(_("Partie inconnue.")))
@@ -106,17 +106,16 @@ class ParticipantSchema(CSRFSchema):
 
 
 class AddPartySchema(CSRFSchema):
-    name = name_node(_("Nom de la partie"), 200)
+    name = name_node(_("Nom de la partie"), 200, missing_msg=REQUIRED)
     side = colander.SchemaNode(colander.String(), title=_("Qualité"),
                                widget=deform.widget.SelectWidget(values=[("", _("— Choisir —")),
                                                                          *[(s.value, PARTY_SIDE_LABELS[s])
                                                                            for s in PartySide]]),
-                               validator=one_of(_("Qualité inconnue.")))
+                               validator=one_of(_("Qualité inconnue.")), missing_msg=REQUIRED)
     kind = colander.SchemaNode(
         colander.String(), title=_("Nature"), default=PartyKind.MORALE.value,
         widget=deform.widget.RadioChoiceWidget(values=[(k.value, PARTY_KIND_LABELS[k]) for k in PartyKind]),
-        validator=colander.OneOf([k.value for k in PartyKind], msg_err=_("Nature inconnue.")),
-    )
+        validator=colander.OneOf([k.value for k in PartyKind], msg_err=_("Nature inconnue.")), missing_msg=REQUIRED)
 
 
 class PaperSchema(CSRFSchema):
@@ -130,7 +129,8 @@ class PaperSchema(CSRFSchema):
 
 class StatusSchema(CSRFSchema):
     status = colander.SchemaNode(colander.String(), validator=colander.OneOf([s.value for s in Status],
-                                                                             msg_err=_("Statut inconnu.")))
+                                                                             msg_err=_("Statut inconnu.")),
+                                                                             missing_msg=REQUIRED)
 
 
 @colander.deferred
@@ -145,9 +145,9 @@ def _insurers(node, kw):
 
 class ObjectionSchema(CSRFSchema):
     party_id = colander.SchemaNode(colander.String(), title=_("Partie qui s'oppose"), widget=_party_required,
-                                   validator=one_of(_("Partie inconnue.")))
+                                   validator=one_of(_("Partie inconnue.")), missing_msg=REQUIRED)
     account_id = colander.SchemaNode(colander.String(), title=_("Expert d'assurance refusé"), widget=_insurers,
-                                     validator=one_of(_("Compte inconnu.")))
+                                     validator=one_of(_("Compte inconnu.")), missing_msg=REQUIRED)
     reason = _reason()
 
 
@@ -170,11 +170,11 @@ class GrantSchema(CSRFSchema):
     """One participant's access to this folder, beyond the matrix."""
 
     account_id = colander.SchemaNode(colander.String(), title=_("Participant"), widget=_members,
-                                     validator=one_of(_("Ce compte ne participe pas à l'expertise.")))
+                                     validator=one_of(_("Ce compte ne participe pas à l'expertise.")),
+                                     missing_msg=REQUIRED)
     right = colander.SchemaNode(
         colander.String(), title=_("Accès à ce coffre"),
         widget=deform.widget.SelectWidget(values=[
             ("", _("— Choisir —")), (Right.READ.value, _("Lecture")), (Right.DEPOSIT.value, _("Lecture et dépôt")),
             (Right.NONE.value, _("Aucun accès (retirer)"))]),
-        validator=one_of(_("Droit inconnu.")),
-    )
+        validator=one_of(_("Droit inconnu.")), missing_msg=REQUIRED)

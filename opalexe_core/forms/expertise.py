@@ -20,7 +20,7 @@ from ..contract import PartyKind, PartySide, Profile
 from ..i18n import _
 from ..labels import KIND_LABELS, PARTY_KIND_LABELS
 from ..services.expertises import STRUCTURAL, CaseData
-from .base import CSRFSchema, name_node, squash
+from .base import REQUIRED, CSRFSchema, name_node, squash
 
 NUMBER_HELP_RG = _("Le numéro de la procédure, tel qu'il figure sur la décision : année/numéro, par exemple 18/00001.")
 NUMBER_HELP_EXP = _("Le numéro du service du contrôle des expertises (parfois appelé MI) : année/numéro, "
@@ -97,7 +97,8 @@ def _optional_date(title, description=None):
 
 class CourtSection(colander.MappingSchema):
     jurisdiction_code = colander.SchemaNode(colander.String(), title=_("Juridiction qui ordonne la mesure"),
-                                            widget=_courts, validator=_one_of(_("Juridiction inconnue.")))
+                                            widget=_courts, validator=_one_of(_("Juridiction inconnue.")),
+                                            missing_msg=REQUIRED)
     magistrate = colander.SchemaNode(
         colander.String(), title=_("Magistrat chargé du contrôle des expertises"), missing="",
         widget=_person_widget(Profile.MAGISTRAT), validator=_one_of(_("Magistrat inconnu.")),
@@ -110,17 +111,19 @@ class CourtSection(colander.MappingSchema):
 
 class NumbersSection(colander.MappingSchema):
     rg = colander.SchemaNode(colander.String(), title=_("N° RG"), description=NUMBER_HELP_RG, preparer=squash,
-                             validator=colander.Length(1, 40, min_err=_("Ce champ est obligatoire."),
-                                                       max_err=_("${max} caractères au plus.")))
+                             validator=colander.Length(1, 40, min_err=REQUIRED,
+                                                       max_err=_("${max} caractères au plus.")),
+                             missing_msg=REQUIRED)
     exp = colander.SchemaNode(colander.String(), title=_("N° EXP"), description=NUMBER_HELP_EXP, preparer=squash,
                               missing="", validator=colander.Length(0, 40, max_err=_("${max} caractères au plus.")))
     order_date = colander.SchemaNode(colander.Date(), title=_("Date de l'ordonnance"),
-                                     widget=deform.widget.DateInputWidget())
+                                     widget=deform.widget.DateInputWidget(), missing_msg=REQUIRED)
 
 
 class LawyersSequence(colander.SequenceSchema):
     lawyer = colander.SchemaNode(colander.String(), title=_("Avocat"), widget=_lawyers,
-                                 validator=_one_of(_("Avocat inconnu : choisissez-le dans l'annuaire.")))
+                                 validator=_one_of(_("Avocat inconnu : choisissez-le dans l'annuaire.")),
+                                 missing_msg=REQUIRED)
 
 
 def _kind_node():
@@ -128,11 +131,13 @@ def _kind_node():
         colander.String(), title=_("Nature"), default=PartyKind.MORALE.value,
         widget=deform.widget.RadioChoiceWidget(values=[(k.value, PARTY_KIND_LABELS[k]) for k in PartyKind]),
         validator=colander.OneOf([k.value for k in PartyKind], msg_err=_("Nature inconnue.")),
+        missing_msg=REQUIRED,
     )
 
 
 class PartySchema(colander.MappingSchema):
-    name = name_node(_("Nom"), 200, description=_("Tel qu'il figure sur la première page de la décision."))
+    name = name_node(_("Nom"), 200, description=_("Tel qu'il figure sur la première page de la décision."),
+                     missing_msg=REQUIRED)
     kind = _kind_node()
     lawyers = LawyersSequence(title=_("Avocats"), missing=(), widget=deform.widget.SequenceWidget(
         add_subitem_text_template=_("Ajouter un avocat")))
@@ -272,7 +277,8 @@ class SaisineCourtSection(colander.MappingSchema):
 
 
 class SaisinePartySchema(colander.MappingSchema):
-    name = name_node(_("Nom"), 200, description=_("Tel qu'il figure sur la première page de la décision."))
+    name = name_node(_("Nom"), 200, description=_("Tel qu'il figure sur la première page de la décision."),
+                     missing_msg=REQUIRED)
     kind = _kind_node()
 
 

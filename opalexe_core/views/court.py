@@ -6,7 +6,7 @@ import deform
 from pyramid.view import view_config
 
 from ..contract import Profile, Role, Status, UserError
-from ..forms.base import CSRFSchema, make_form, refusal
+from ..forms.base import REQUIRED, CSRFSchema, make_form, refusal
 from ..forms.case import one_of
 from ..i18n import _
 from ..labels import ROLE_LABELS
@@ -59,12 +59,13 @@ class StaffSchema(CSRFSchema):
                                widget=deform.widget.SelectWidget(values=[("", _("— Choisir —")),
                                                                          *[(r.value, ROLE_LABELS[r])
                                                                            for r in COURT_ROLES]]),
-                               validator=one_of(_("Choisissez le magistrat ou le greffier à remplacer.")))
+                               validator=one_of(_("Choisissez le magistrat ou le greffier à remplacer.")),
+                               missing_msg=REQUIRED)
     old = colander.SchemaNode(colander.String(), title=_("Personne remplacée"), widget=_serving,
                               description=_("Entre parenthèses : ses expertises en cours dans la juridiction."),
-                              validator=one_of(_("Choisissez la personne remplacée.")))
+                              validator=one_of(_("Choisissez la personne remplacée.")), missing_msg=REQUIRED)
     new = colander.SchemaNode(colander.String(), title=_("Remplaçant"), widget=_staff,
-                              validator=one_of(_("Choisissez le remplaçant.")))
+                              validator=one_of(_("Choisissez le remplaçant.")), missing_msg=REQUIRED)
 
 
 @view_config(context=Jurisdiction, name="personnel", renderer="opalexe_core:templates/court_staff.pt",

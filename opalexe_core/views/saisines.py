@@ -26,7 +26,8 @@ class DeclineSchema(CSRFSchema):
     reason = colander.SchemaNode(colander.String(), title=_("Motif du refus"), preparer=lambda v: " ".join(
         v.split()) if isinstance(v, str) else v, description=_("Le greffe le lira."),
         validator=colander.Length(1, 1000, min_err=_("Indiquez le motif du refus : le greffe le lira."),
-                                  max_err=_("${max} caractères au plus.")))
+                                  max_err=_("${max} caractères au plus.")),
+        missing_msg=_("Indiquez le motif du refus : le greffe le lira."))
 
 
 class ClaimSchema(CSRFSchema):
