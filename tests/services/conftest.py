@@ -82,7 +82,8 @@ def world(core_db, core_pm):
     with open_platform(core_db, core_pm) as platform:
         operator = Actor.platform()
         people = {key: create_account(platform, operator, first_name=first, last_name=last,
-                                      email=f"{key}@example.test", profile=profile, is_admin=profile == "administrateur")
+                                      email=f"{key}@example.test", profile=profile,
+                                      is_admin=profile == "administrateur")
                   for key, first, last, profile in PEOPLE}
         for key in ("magistrat", "magistrat2", "greffier", "greffier2"):
             set_account_court(platform, operator, people[key], "tj-angers")
