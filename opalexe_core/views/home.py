@@ -1,8 +1,9 @@
 """The home page: a welcome for visitors, the dashboard for participants.
 
 A participant who is not an expert and takes part in one case only lands
-in it; in several, the dashboard offers « Accéder à l'expertise » (the one
-it joined last) and « Accéder aux expertises » (the list).
+in it (``/?liste`` shows its list anyway); in several, the dashboard offers
+« Accéder à l'expertise » (the one it joined last) and « Accéder aux
+expertises » (the list).
 """
 
 from datetime import date
@@ -43,7 +44,8 @@ def home(context, request):
                       court=params["juridiction"], page=_page_number(params["page"]), today=date.today())
     base = request.resource_url(root.expertises)
     invited = account.profile != Profile.EXPERT
-    if invited and not any(params.values()) and board.count == 1 and board.latest is not None:
+    landing = not any(params.values()) and "liste" not in request.GET
+    if invited and landing and board.count == 1 and board.latest is not None:
         return HTTPFound(base + board.latest.id + "/")
     rows = [{
         "url": base + row.summary.id + "/",
