@@ -16,7 +16,7 @@ import uuid
 import pytest
 
 from opalexe_core.services.demo import demo_email
-from pytest_opalexe.web import browser_client, demo_login, platform_of
+from pytest_opalexe.web import browser_client, platform_of
 
 ROLES = ["expert", "coexpert", "sapiteur", "magistrat", "greffier", "avocat1", "avocat2", "intervenant", "mediateur"]
 OUTSIDERS = ["other_case", "deactivated", "stranger", "admin"]
