@@ -55,8 +55,8 @@ def dashboard(index, account, *, query: str = "", status: str = "", court: str =
               today: date, page_size: int = PAGE_SIZE) -> Dashboard:
     """The page ``page`` of the cases ``account`` actively takes part in,
     filtered by ``status`` and ``court`` and searched with ``query``;
-    ordered by next deadline (the nearest first, cases without one last),
-    then name."""
+    ordered by next deadline (the overdue first, then the nearest; cases
+    without one last), then name."""
     mine = index.cases_of(account)
     courts = tuple(sorted({summary.jurisdiction_code for summary in mine}))
     latest_id = getattr(account, "latest_expertise_id", None)

@@ -33,7 +33,9 @@ from opalexe_core.services.expertises import (
 from opalexe_core.services.participants import deactivate_participant
 from opalexe_core.services.platform import Refused
 
-from .conftest import PARTIES
+PARTIES = [("Dupont", "demandeur", "physique"), ("SARL Bâti Ouest", "defendeur", "morale"),
+           ("Syndicat des copropriétaires de la résidence Les Tilleuls", "defendeur", "morale")]
+
 
 
 def test_a_case_is_created_with_its_lawyers_magistrate_and_clerk_in_one_event(world):
