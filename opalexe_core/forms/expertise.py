@@ -135,29 +135,41 @@ def _kind_node():
     )
 
 
-class PartySchema(colander.MappingSchema):
+class SaisinePartySchema(colander.MappingSchema):
+    """A party as a designation names it: its name and nature."""
+
     name = name_node(_("Nom"), 200, description=_("Tel qu'il figure sur la première page de la décision."),
                      missing_msg=REQUIRED)
     kind = _kind_node()
+
+
+class PartySchema(SaisinePartySchema):
+    """A party as the expert creates the case: with its lawyers."""
+
     lawyers = LawyersSequence(title=_("Avocats"), missing=(), widget=deform.widget.SequenceWidget(
         add_subitem_text_template=_("Ajouter un avocat")))
 
 
-def _parties(title, plural, add, help_text, min_len):
-    return colander.SequenceSchema(
-        PartySchema(name="party", title=title),
-        title=plural, missing=(), description=help_text,
-        widget=deform.widget.SequenceWidget(min_len=min_len, add_subitem_text_template=add),
-    )
+def parties_section(party_schema):
+    """The parties' section: demandeurs, défendeurs, intervenants, each a
+    sequence of ``party_schema`` in the order of the decision."""
 
+    def sequence(title, plural, add, help_text, min_len):
+        return colander.SequenceSchema(
+            party_schema(name="party", title=title),
+            title=plural, missing=(), description=help_text,
+            widget=deform.widget.SequenceWidget(min_len=min_len, add_subitem_text_template=add),
+        )
 
-class PartiesSection(colander.MappingSchema):
-    demandeurs = _parties(_("Demandeur"), _("Demandeurs"), _("Ajouter un demandeur"),
-                          _("Dans l'ordre de la décision : le premier nomme l'expertise."), 1)
-    defendeurs = _parties(_("Défendeur"), _("Défendeurs"), _("Ajouter un défendeur"),
-                          _("Dans l'ordre de la décision : le premier nomme l'expertise."), 1)
-    intervenants = _parties(_("Intervenant"), _("Intervenants"), _("Ajouter un intervenant"),
-                            _("Intervenants forcés ou volontaires, s'il y en a."), 0)
+    first_names = _("Dans l'ordre de la décision : le premier nomme l'expertise.")
+
+    class PartiesSection(colander.MappingSchema):
+        demandeurs = sequence(_("Demandeur"), _("Demandeurs"), _("Ajouter un demandeur"), first_names, 1)
+        defendeurs = sequence(_("Défendeur"), _("Défendeurs"), _("Ajouter un défendeur"), first_names, 1)
+        intervenants = sequence(_("Intervenant"), _("Intervenants"), _("Ajouter un intervenant"),
+                                _("Intervenants forcés ou volontaires, s'il y en a."), 0)
+
+    return PartiesSection
 
 
 class MissionSection(colander.MappingSchema):
@@ -180,7 +192,7 @@ class CaseSchema(CSRFSchema):
 
     court = CourtSection(title=_("Juridiction"))
     numbers = NumbersSection(title=_("Numéros"))
-    parties = PartiesSection(title=_("Parties"))
+    parties = parties_section(PartySchema)(title=_("Parties"))
     mission = MissionSection(title=_("Mission"))
     consignation = ConsignationSection(title=_("Consignation"))
     preview_name = colander.SchemaNode(colander.String(), missing="", widget=deform.widget.HiddenWidget())
@@ -276,36 +288,13 @@ class SaisineCourtSection(colander.MappingSchema):
                                      missing="", widget=_court_magistrates, validator=_one_of(_("Magistrat inconnu.")))
 
 
-class SaisinePartySchema(colander.MappingSchema):
-    name = name_node(_("Nom"), 200, description=_("Tel qu'il figure sur la première page de la décision."),
-                     missing_msg=REQUIRED)
-    kind = _kind_node()
-
-
-def _saisine_parties(title, plural, add, help_text, min_len):
-    return colander.SequenceSchema(
-        SaisinePartySchema(name="party", title=title),
-        title=plural, missing=(), description=help_text,
-        widget=deform.widget.SequenceWidget(min_len=min_len, add_subitem_text_template=add),
-    )
-
-
-class SaisinePartiesSection(colander.MappingSchema):
-    demandeurs = _saisine_parties(_("Demandeur"), _("Demandeurs"), _("Ajouter un demandeur"),
-                                  _("Dans l'ordre de la décision : le premier nomme l'expertise."), 1)
-    defendeurs = _saisine_parties(_("Défendeur"), _("Défendeurs"), _("Ajouter un défendeur"),
-                                  _("Dans l'ordre de la décision : le premier nomme l'expertise."), 1)
-    intervenants = _saisine_parties(_("Intervenant"), _("Intervenants"), _("Ajouter un intervenant"),
-                                    _("Intervenants forcés ou volontaires, s'il y en a."), 0)
-
-
 class SaisineSchema(CSRFSchema):
     """A designation a clerk sends in its court's name."""
 
     expert = ExpertSection(title=_("Expert désigné"))
     court = SaisineCourtSection(title=_("Contrôle des expertises"))
     numbers = NumbersSection(title=_("Numéros"))
-    parties = SaisinePartiesSection(title=_("Parties"))
+    parties = parties_section(SaisinePartySchema)(title=_("Parties"))
     mission = MissionSection(title=_("Mission"))
     consignation = ConsignationSection(title=_("Consignation"))
 

@@ -26,3 +26,26 @@ def back_to(request, location: str, message=None, queue: str = "success") -> HTT
     if message is not None:
         request.session.flash(request.localizer.translate(message), queue)
     return HTTPFound(location)
+
+
+def submit(request, form, page: dict, run, key: str = "form"):
+    """The usual post of a Deform form: validate it, hand its answers to
+    ``run`` (one service call; it returns the response, a redirect), or
+    answer ``page`` with the form under ``key`` again: its errors beside
+    their fields (400), or the service's refusal beside the field it names
+    (403 or 400, nothing committed)."""
+    import deform
+
+    from ..contract import UserError
+    from ..forms.base import refusal
+
+    try:
+        data = form.validate(request.POST.items())
+    except deform.ValidationFailure as failure:
+        request.response.status = 400
+        return {**page, key: failure.render()}
+    try:
+        return run(data)
+    except UserError as error:
+        refused(request, error)
+        return {**page, key: refusal(form, data, error)}

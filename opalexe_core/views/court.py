@@ -5,15 +5,15 @@ import colander
 import deform
 from pyramid.view import view_config
 
-from ..contract import Profile, Role, Status, UserError
-from ..forms.base import REQUIRED, CSRFSchema, make_form, refusal
+from ..contract import Profile, Role, Status
+from ..forms.base import REQUIRED, CSRFSchema, make_form
 from ..forms.case import one_of
 from ..i18n import _
 from ..labels import ROLE_LABELS
 from ..permissions import STAFF
 from ..resources.jurisdictions import Jurisdiction
 from ..services.participants import COURT_ROLES, replace_court_staff
-from . import back_to, refused
+from . import back_to, submit
 
 RUNNING = (Status.CREEE, Status.EN_COURS)
 
@@ -75,18 +75,13 @@ def staff(context, request):
     page = {"court": context}
     if request.method != "POST":
         return {**page, "form": form.render()}
-    try:
-        data = form.validate(request.POST.items())
-    except deform.ValidationFailure as failure:
-        request.response.status = 400
-        return {**page, "form": failure.render()}
     accounts = request.opalexe_root.accounts
-    try:
+
+    def run(data):
         changed = replace_court_staff(request.opalexe_platform, request.opalexe_actor, context,
                                       role=Role(data["role"]), old=accounts.get(data["old"]),
                                       new=accounts.get(data["new"]))
-    except UserError as error:
-        refused(request, error)
-        return {**page, "form": refusal(form, data, error)}
-    return back_to(request, request.resource_url(context, "personnel"),
-                   _("Remplacement fait dans ${count} expertise(s) en cours.", mapping={"count": len(changed)}))
+        return back_to(request, request.resource_url(context, "personnel"),
+                       _("Remplacement fait dans ${count} expertise(s) en cours.", mapping={"count": len(changed)}))
+
+    return submit(request, form, page, run)

@@ -1,20 +1,19 @@
 """A folder's exceptions to the rights matrix: who holds what here, and the
 expert's form to grant or withdraw one participant's access."""
 
-import deform
 from pyramid.httpexceptions import HTTPForbidden
 from pyramid.renderers import render
 from pyramid.view import view_config
 
-from ..contract import Right, Status, UserError
-from ..forms.base import make_form, refusal
+from ..contract import Right, Status
+from ..forms.base import make_form
 from ..forms.case import GrantSchema
 from ..i18n import _
 from ..labels import RIGHT_LABELS, ROLE_LABELS
 from ..permissions import MANAGE, VIEW
 from ..resources.expertise import Folder
 from ..services.folder_access import effective_right, grant_folder_access, withdraw_folder_access
-from . import back_to, refused
+from . import back_to, submit
 
 
 def grant_form(context, request):
@@ -53,19 +52,17 @@ def access(context, request):
     if expertise is None or not request.has_permission(MANAGE, expertise):
         raise HTTPForbidden()  # the folder's ACL knows no « manage »: the case's does
     form = grant_form(context, request)
-    try:
-        data = form.validate(request.POST.items())
-    except deform.ValidationFailure as failure:
-        request.response.status = 400
-        return {**folder_page(context, request), "grants": folder_grants(context, request, failure.render())}
+    page = folder_page(context, request)
     platform, actor = request.opalexe_platform, request.opalexe_actor
-    try:
+
+    def run(data):
         if data["right"] == Right.NONE.value:
             withdraw_folder_access(platform, actor, context, data["account_id"])
         else:
             grant_folder_access(platform, actor, context, data["account_id"], data["right"])
-    except UserError as error:
-        refused(request, error)
-        return {**folder_page(context, request), "grants": folder_grants(context, request,
-                                                                         refusal(form, data, error))}
-    return back_to(request, request.resource_url(context, anchor="acces"), _("Accès enregistré."))
+        return back_to(request, request.resource_url(context, anchor="acces"), _("Accès enregistré."))
+
+    answer = submit(request, form, {"grants": None}, run, key="grants")
+    if isinstance(answer, dict):  # the folder's page, with the form's errors in its access section
+        return {**page, "grants": folder_grants(context, request, answer["grants"])}
+    return answer

@@ -8,7 +8,7 @@ from pyramid.httpexceptions import HTTPForbidden, HTTPFound
 from pyramid.view import view_config
 
 from ..contract import Profile, UserError
-from ..forms.base import CSRFSchema, make_form, refusal
+from ..forms.base import CSRFSchema, make_form
 from ..forms.expertise import SaisineSchema, appstruct_of, saisine_data
 from ..i18n import _
 from ..labels import PARTY_SIDE_LABELS, SAISINE_STATUS_LABELS
@@ -16,7 +16,7 @@ from ..permissions import ANSWER, PUBLIC, SEND_SAISINE, VIEW
 from ..resources.saisine import Saisine, Saisines
 from ..services.expertises import preview_case_name
 from ..services.saisines import accept_saisine, case_of, claim_saisine, decline_saisine, send_saisine
-from . import back_to, refused
+from . import back_to, submit
 from .creation import case_journey
 from .expertises import day, local, person_name
 from .home import court_name
@@ -89,25 +89,24 @@ def new_saisine(context, request):
     page = {"court": court}
     if request.method != "POST":
         return {**page, "form": form.render()}
-    try:
-        data = form.validate(request.POST.items())
-    except deform.ValidationFailure as failure:
-        request.response.status = 400
-        return {**page, "form": failure.render()}
-    email, case = saisine_data(data, request.opalexe_root.accounts)
-    try:
-        saisine = send_saisine(request.opalexe_platform, request.opalexe_actor, court, expert_email=email, data=case)
-    except UserError as error:
-        refused(request, error)
-        if error.field == "expert_email" and data["expert"]["registered"]:
-            error.field = "registered"
-        return {**page, "form": refusal(form, data, error)}
-    if saisine.expert_account_id:
-        message = _("Désignation envoyée : l'expert la trouve sur son tableau de bord.")
-    else:
-        message = _("Désignation envoyée : l'expert, qui n'est pas encore inscrit, reçoit une invitation par "
-                    "courrier électronique.")
-    return back_to(request, request.resource_url(context), message)
+
+    def run(data):
+        email, case = saisine_data(data, request.opalexe_root.accounts)
+        try:
+            saisine = send_saisine(request.opalexe_platform, request.opalexe_actor, court, expert_email=email,
+                                   data=case)
+        except UserError as error:
+            if error.field == "expert_email" and data["expert"]["registered"]:
+                error.field = "registered"  # beside the field the address came from
+            raise
+        if saisine.expert_account_id:
+            message = _("Désignation envoyée : l'expert la trouve sur son tableau de bord.")
+        else:
+            message = _("Désignation envoyée : l'expert, qui n'est pas encore inscrit, reçoit une invitation par "
+                        "courrier électronique.")
+        return back_to(request, request.resource_url(context), message)
+
+    return submit(request, form, page, run)
 
 
 @view_config(context=Saisine, renderer="opalexe_core:templates/saisine.pt", permission=VIEW)
@@ -130,18 +129,13 @@ def decline(context, request):
     form = make_form(DeclineSchema, request, _("Refuser la désignation"), formid="decline-form",
                      action=request.resource_url(context, "refuser"))
     page = saisine(context, request)
-    try:
-        data = form.validate(request.POST.items())
-    except deform.ValidationFailure as failure:
-        request.response.status = 400
-        return {**page, "decline": failure.render()}
-    try:
+
+    def run(data):
         decline_saisine(request.opalexe_platform, request.opalexe_actor, context, data["reason"])
-    except UserError as error:
-        refused(request, error)
-        return {**page, "decline": refusal(form, data, error)}
-    return back_to(request, request.resource_url(request.opalexe_root),
-                   _("Désignation refusée : le greffe lit votre motif."))
+        return back_to(request, request.resource_url(request.opalexe_root),
+                       _("Désignation refusée : le greffe lit votre motif."))
+
+    return submit(request, form, page, run, key="decline")
 
 
 @view_config(context=Saisine, name="accepter", renderer="opalexe_core:templates/expertise_new.pt",

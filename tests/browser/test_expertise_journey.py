@@ -3,7 +3,6 @@ with two parties and their lawyers; flags a party served on paper; moves
 the case « en cours ». A lawyer then sees exactly what the rights matrix
 allows it. A clerk sends a designation that a second expert accepts."""
 
-import re
 
 import pytest
 from playwright.sync_api import expect
