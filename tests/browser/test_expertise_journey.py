@@ -8,6 +8,8 @@ import pytest
 from playwright.sync_api import expect
 
 NAME = "Lambert c/ SCI Les Saules – TJ Angers – RG 21/00321"
+PARTICIPANTS = "Participants de l'expertise, leur rôle et la partie qu'ils représentent"
+MATRIX = "Matrice des droits : droits de chaque rôle dans chaque coffre"
 
 
 def choose(select, text):
@@ -58,7 +60,7 @@ def test_an_expert_creates_a_case_and_a_lawyer_sees_what_the_matrix_allows(page,
 
     expect(visitor.heading()).to_have_text(NAME)
     expect(page.locator(".flash.success")).to_contain_text("Expertise créée")
-    participants = page.get_by_role("table", name="Participants de l'expertise, leur rôle et la partie qu'ils représentent")
+    participants = page.get_by_role("table", name=PARTICIPANTS)
     expect(participants.locator("tr", has_text="Sophie MOREAU")).to_contain_text("Lambert")
     expect(participants.locator("tr", has_text="Louis FOURNIER")).to_contain_text("SCI Les Saules")
 
@@ -85,7 +87,7 @@ def test_an_expert_creates_a_case_and_a_lawyer_sees_what_the_matrix_allows(page,
     expect(folders.filter(has_text="dépôt autorisé")).to_contain_text("Lambert")  # its client's folder only
     expect(page.get_by_role("alert")).to_contain_text("SARL Charpentes du Maine")  # served on paper: it knows
     expect(page.locator("form[action$='/participants']")).to_have_count(0)  # no change offered
-    expect(page.get_by_role("table", name="Matrice des droits : droits de chaque rôle dans chaque coffre")).to_be_visible()
+    expect(page.get_by_role("table", name=MATRIX)).to_be_visible()
     page.goto(page.url + "dossiers/03-magistrat-expert/")
     expect(visitor.heading()).to_have_text("Accès refusé")
 
@@ -115,7 +117,7 @@ def test_a_clerk_sends_a_designation_that_a_second_expert_accepts(page, visitor)
     expect(page.locator(".case-name")).to_have_text("Roussel c/ SA Toitures de l'Anjou – TJ Angers – RG 21/00777")
     page.get_by_role("button", name="Créer l'expertise").click()
     expect(visitor.heading()).to_have_text("Roussel c/ SA Toitures de l'Anjou – TJ Angers – RG 21/00777")
-    participants = page.get_by_role("table", name="Participants de l'expertise, leur rôle et la partie qu'ils représentent")
+    participants = page.get_by_role("table", name=PARTICIPANTS)
     expect(participants).to_contain_text("Marc LEROY")  # the clerk who sent it
     expect(participants).to_contain_text("Hélène DURAND")
     visitor.log_out()
