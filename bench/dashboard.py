@@ -70,13 +70,13 @@ def fill(uri: str, cases: int, mine: int, seed: int = 7) -> str:
             expert = me if number < mine else experts[1 + number % (len(experts) - 1)]
             court = courts[number % len(courts)]
             first = rng.choice(SURNAMES)
+            ordered = date(2020, 1, 1) + timedelta(days=number % 900)
             data = CaseData(
                 jurisdiction_code=court, rg=f"{18 + number % 7}/{number + 1:05d}",
                 exp=f"{18 + number % 7}/{number + 1}",
                 parties=[(f"{first} {number}", "demandeur", "physique"), (rng.choice(COMPANIES), "defendeur", "morale"),
                          (rng.choice(COMPANIES) + f" {number % 13}", "defendeur", "morale")],
-                order_date=date(2020, 1, 1) + timedelta(days=number % 900),
-                report_due=date(2021, 1, 1) + timedelta(days=number % 1400),
+                order_date=ordered, report_due=ordered + timedelta(days=300 + number % 500),
                 lawyers={0: [lawyers[number % len(lawyers)]], 1: [lawyers[(number + 7) % len(lawyers)]]},
             )
             build_case(platform, Actor(expert, AuthMethod.CLI), data)
