@@ -65,6 +65,8 @@ def grant_folder_access(platform: Platform, actor: Actor, folder: Folder, accoun
         right = None
     if right not in (Right.READ, Right.DEPOSIT):
         raise ExpertiseError(_("Choisissez le droit accordé : lecture, ou lecture et dépôt."), "right")
+    if right is Right.DEPOSIT and participant.role is Role.MEDIATEUR:
+        raise ExpertiseError(_("Le médiateur lit sans déposer : son accès reste en lecture."), "right")
     if effective_right(platform, folder, participant) == right:
         raise ExpertiseError(_("${name} a déjà ce droit sur ce coffre.",
                                mapping={"name": _name(platform, account_id)}), "account_id")

@@ -12,8 +12,15 @@ from opalexe_core.services.platform import Refused
 
 @pytest.fixture
 def case(world):
+    from opalexe_core.services.accounts import create_account
+    from opalexe_core.services.platform import Actor
+
     case = world.case(lawyers={0: [world["avocat1"]]}, magistrate=world["magistrat"])
     add_participant(world.platform, world.actor("expert"), case, world["other_expert"], Role.SAPITEUR)
+    world.people["mediateur"] = create_account(world.platform, Actor.platform(), first_name="Yves",
+                                               last_name="Roux", email="mediateur@example.test",
+                                               profile="mediateur")
+    add_participant(world.platform, world.actor("expert"), case, world["mediateur"], Role.MEDIATEUR)
     return case
 
 
@@ -78,6 +85,7 @@ def test_grants_sleep_with_an_inactive_participant_and_a_closed_case_takes_no_de
     ("expert", "other_expert", "all", ExpertiseError, "right"),
     ("expert", "other_expert", "none", ExpertiseError, "right"),  # withdrawing is its own service
     ("expert", "magistrat", "deposit", ExpertiseError, "account_id"),  # already has it
+    ("expert", "mediateur", "deposit", ExpertiseError, "right"),  # read-only, whatever the folder
 ])
 def test_grant_refusals(world, case, who, target, right, error, field):
     folder = case.folders["03-magistrat-expert"]
