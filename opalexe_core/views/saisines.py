@@ -14,7 +14,7 @@ from ..i18n import _
 from ..labels import PARTY_SIDE_LABELS, SAISINE_STATUS_LABELS
 from ..permissions import ANSWER, PUBLIC, SEND_SAISINE, VIEW
 from ..resources.saisine import Saisine, Saisines
-from ..services.expertises import preview_case_name
+from ..services.expertises import ExpertiseError, preview_case_name
 from ..services.saisines import accept_saisine, case_of, claim_saisine, decline_saisine, send_saisine
 from . import back_to, submit
 from .creation import case_journey
@@ -154,8 +154,10 @@ def accept(context, request):
 
 
 def _with_court(case, saisine):
-    """The designation's court, whatever the form posted: the court designated the expert."""
-    case.jurisdiction_code = saisine.jurisdiction_code
+    """The designation's court is the court that designated the expert."""
+    if case.jurisdiction_code != saisine.jurisdiction_code:
+        raise ExpertiseError(_("La juridiction est celle qui vous a désigné : elle ne change pas."),
+                             "jurisdiction_code")
     return case
 
 

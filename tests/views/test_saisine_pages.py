@@ -81,7 +81,14 @@ def test_an_unregistered_expert_is_invited_by_mail_and_accepts_from_its_link(app
     assert "La désignation vous est adressée" in received.text
     accept = received.click(href=r"/accepter$")
     assert accept.forms["form"]["rg"].value == "21/00042"
-    preview = accept.forms["form"].submit("apercu")
+    elsewhere = accept.forms["form"]
+    elsewhere["jurisdiction_code"] = "tj-laval"
+    refusal = elsewhere.submit("apercu", status=400)
+    assert "celle qui vous a désigné" in refusal.html.find(
+        id=refusal.html.find(attrs={"name": "jurisdiction_code"})["aria-describedby"].split()[0]).text
+    again = refusal.forms["form"]
+    again["jurisdiction_code"] = "tj-angers"
+    preview = again.submit("apercu")
     name = preview.html.find(class_="case-name").text
     assert name == "Lambert c/ SCI Les Saules – TJ Angers – RG 21/00042"
     case = preview.forms["form"].submit("creer").follow()
