@@ -180,7 +180,8 @@ def case_page(context, request, forms: dict | None = None, **rendered) -> dict:
     html = {}
     if can_manage and status is not Status.ARCHIVEE:
         forms = forms if forms is not None else case_forms(context, request)
-        html = {key: rendered.get(key) or form.render() for key, form in forms.items()}
+        html = {key: rendered.get(key) or form.render() for key, form in forms.items()
+                if context.takes_deposits or key == "objection" or key in rendered}  # « terminée »: no new party
     return {
         "expertise": context,
         "status": STATUS_LABELS[status],

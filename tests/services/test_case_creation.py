@@ -90,6 +90,7 @@ def bad(field, **data):
     bad("parties", lawyers={5: ["avocat1"]}),
 ])
 def test_a_designation_order_the_core_cannot_read_is_refused_beside_its_field(world, field, data):
+    data = dict(data)  # the parameter serves each storage
     for key in ("magistrate", "clerk"):
         if data.get(key) not in (None, STRUCTURAL):
             data[key] = world[data[key]]
