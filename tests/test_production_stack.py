@@ -32,14 +32,14 @@ from pathlib import Path
 import pytest
 from paste.deploy.loadwsgi import SERVER, loadcontext
 
-from opalexe_core.resources.root import get_root
-from opalexe_core.storage import open_db, opened
+from opalexe_core.plugins import make_plugin_manager
+from opalexe_core.storage import open_db
 from pytest_opalexe.checkout import checkout_root
 from pytest_opalexe.infra import fresh_database
 from pytest_opalexe.nginx import Answer, Nginx, https_connection, https_get, request
 from pytest_opalexe.ports import LOOPBACK, free_port
 from pytest_opalexe.pserve import PSERVE, ServerProcess, server_env
-from pytest_opalexe.web import relstorage_uri
+from pytest_opalexe.web import open_platform, relstorage_uri
 
 REPO_ROOT = checkout_root()
 
@@ -158,9 +158,9 @@ def rename_platform(uri: str, name: str) -> None:
     """Change the platform name in the database, from outside the processes."""
     db = open_db(uri)
     try:
-        with opened(db) as (zodb_root, manager):
-            get_root(zodb_root).settings.platform_name = name
-            manager.commit()
+        with open_platform(db, make_plugin_manager(disabled=("auth_demo",))) as platform:
+            platform.root.settings.platform_name = name
+            platform.transaction.commit()
     finally:
         db.close()
 
