@@ -195,7 +195,7 @@ def test_the_demo_login_does_not_exist_in_production(stack, nginx_certificates):
     demo = visit(stack, nginx_certificates, "/connexion/demo")
     login = visit(stack, nginx_certificates, "/connexion")
 
-    assert "data-email" not in demo.body.decode()  # no route: at most the profile choice, no accounts
+    assert demo.status == 404
     assert login.status == 200
     page = login.body.decode()
     assert "Quel est votre profil d'utilisateur ?" in page
