@@ -39,6 +39,14 @@ from .postgres import PostgresCluster
 from .web import browser_client, close_app, file_storage_uri, make_app, relstorage_uri, test_settings
 
 
+def pytest_configure(config):
+    """The markers the fixtures put on tests, known wherever the kit is
+    installed (a plugin's ``--strict-markers`` run too)."""
+    config.addinivalue_line("markers", "relstorage: needs the throwaway PostgreSQL cluster")
+    config.addinivalue_line("markers", "browser: drives Debian's chromium through Playwright")
+    config.addinivalue_line("markers", "slow: starts and kills server processes, more than a few seconds")
+
+
 @dataclass
 class Storage:
     """A storage the app can run on: its ``zodbconn.uri`` and its kind; the
