@@ -9,13 +9,13 @@ from pyramid.session import SignedCookieSessionFactory
 
 from .permissions import DEFAULT_PERMISSION, PUBLIC
 from .plugins import make_plugin_manager
+from .ratelimit import LoginLimiter
 from .resources.root import RootMissing, get_root, request_root, root_factory
 from .rights import build_rights_matrix
 from .security import Authorizer, SecurityPolicy
-from .ratelimit import LoginLimiter
 from .services.auth import collect_providers, development_only
-from .services.platform import utcnow
 from .services.outbox import OutboxDispatcher
+from .services.platform import utcnow
 from .settings import Settings, SettingsError
 from .storage import ensure_file_storage_dir, opened
 

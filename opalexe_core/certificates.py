@@ -9,8 +9,8 @@ done by `pyhanko-certvalidator <https://github.com/MatthiasValvekens/certvalidat
 (the maintained fork of wbond's certvalidator, used by pyHanko for PDF
 signatures) rather than code of our own: the chain up to a root of the
 bundle, each certificate's validity dates, its revocation by the CRLs
-(*required*: a certificate without a current CRL of its issuer is refused, whether it names a distribution point or not),
-and the key usage of the certificate presented (``digitalSignature``, and
+(*required*: a certificate without a current CRL of its issuer is refused,
+whether it names a distribution point or not), and the key usage of the certificate presented (``digitalSignature``, and
 ``clientAuth`` when it names extended usages).
 
 Trust stores are named and configured in the ini file, whatever provider

@@ -18,8 +18,8 @@ from types import MappingProxyType
 
 from pyramid.settings import asbool, aslist
 
-from .keystore import PKCS11Settings
 from .certificates import TrustStoreSettings
+from .keystore import PKCS11Settings
 from .proxy import ProxyTrust, PublicURL
 
 log = logging.getLogger(__name__)
