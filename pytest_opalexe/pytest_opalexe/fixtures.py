@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 import pytest
 
 from .infra import (  # noqa: F401
+    card_authorities,
     chromium,
     mail_sink,
     nginx_certificates,

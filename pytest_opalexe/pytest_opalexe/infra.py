@@ -15,7 +15,8 @@ import pytest
 
 from .browser import launch_chromium
 from .errors import MissingBinaryError
-from .nginx import Nginx, make_certificates
+from .nginx import Nginx, Upstream, make_certificates
+from .pki import make_card_authorities
 from .postgres import PostgresCluster
 from .smtp import MailSink
 from .softhsm import SoftHSMToken
@@ -159,16 +160,16 @@ def nginx_certificates(tmp_path_factory):
 @pytest.fixture(scope="module")
 def nginx_in_front(tmp_path_factory, nginx_certificates):
     """Start Debian's nginx with the shipped ``etc/nginx/opalexe.conf`` in
-    front of a local port: ``nginx_in_front(upstream_port, static_dir=None)``
+    front of a local port or Unix socket: ``nginx_in_front(upstream, static_dir=None)``
     returns the started :class:`.nginx.Nginx` (its ``https_port`` and
-    ``http_port``). ``upstream_port`` may be a list of ports (up to the four
-    of the shipped pool): nginx then spreads the requests over them, as over
+    ``http_port``). ``upstream`` is a port or a socket path (a ``Path``), or a
+    list of them (up to the four of the shipped pool): nginx then spreads the requests over them, as over
     the production processes. ``static_dir`` holds ``static/`` and
     ``deform-static/``; empty ones are made when it is None. Every nginx
     started is stopped at the end of the test module."""
     started = []
 
-    def start(upstream: int | Sequence[int], static_dir=None) -> Nginx:
+    def start(upstream: Upstream | Sequence[Upstream], static_dir=None) -> Nginx:
         if static_dir is None:
             static_dir = tmp_path_factory.mktemp("srv")
             (static_dir / "static").mkdir()
@@ -184,3 +185,12 @@ def nginx_in_front(tmp_path_factory, nginx_certificates):
     yield start
     for server in started:
         server.stop()
+
+
+@pytest.fixture(scope="session")
+def card_authorities(tmp_path_factory):
+    """Throwaway card authorities (:class:`.pki.CardAuthorities`), one per card
+    provider (``certeurope``, ``justice``, ``rpva``) and a ``stranger`` nobody
+    trusts: each a root and an issuing CA with their CRLs;
+    ``card_authorities.settings()`` are the ini keys of the three trust stores."""
+    return make_card_authorities(tmp_path_factory.mktemp("card-authorities"))
