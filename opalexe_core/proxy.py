@@ -116,6 +116,8 @@ class UntrustedProxyHeaders(Exception):
 
 
 def _header_name(key: str) -> str:
+    if key == SECRET_KEY:
+        return f"{SECRET_HEADER} (wrong)"
     return "-".join(part.capitalize() for part in key.removeprefix("HTTP_").split("_"))
 
 
@@ -129,10 +131,10 @@ def apply_proxy_trust(environ: dict, trust: ProxyTrust) -> None:
     if PATH_KEY in environ:
         return
     path = _path_of(environ, trust)
+    present = [key for key in PROXY_ONLY_KEYS if key in environ]
     environ.pop(SECRET_KEY, None)
     environ[PATH_KEY] = path
     if path == "direct":
-        present = [key for key in PROXY_ONLY_KEYS if key in environ]
         if present:
             raise UntrustedProxyHeaders([_header_name(key) for key in present], environ.get("REMOTE_ADDR", "?"))
         return
