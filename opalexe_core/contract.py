@@ -459,6 +459,24 @@ class CertificateFacts:
     def __post_init__(self):
         object.__setattr__(self, "attributes", MappingProxyType(dict(self.attributes)))
 
+    @property
+    def common_name(self) -> str:
+        return self.attributes.get("cn", "")
+
+    def person_names(self) -> tuple[str, str]:
+        """(first name, last name): the subject's given name and surname, or
+        else its CN split before the words written in capitals (« Jean-Luc
+        MARTIN DUPONT » → « Jean-Luc », « MARTIN DUPONT »)."""
+        given, surname = self.attributes.get("given_name", ""), self.attributes.get("surname", "")
+        if given and surname:
+            return given, surname
+        words = self.common_name.split()
+        first = [word for word in words if not (word.isupper() and len(word) > 1)]
+        last = [word for word in words if word.isupper() and len(word) > 1]
+        if not first or not last:
+            return given or " ".join(words[:-1]), surname or (words[-1] if words else "")
+        return given or " ".join(first), surname or " ".join(last)
+
 
 @dataclass(frozen=True)
 class LoginAttempt:

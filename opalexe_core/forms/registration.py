@@ -100,6 +100,7 @@ def _field(name: str) -> colander.SchemaNode:
     if name == "postal_address":
         return colander.SchemaNode(
             colander.String(), title=_("Adresse postale"), widget=deform.widget.TextAreaWidget(rows=3),
+            missing_msg=_("Indiquez votre adresse postale complète."),
             validator=colander.Length(5, 400, min_err=_("Indiquez votre adresse postale complète."),
                                       max_err=_("${max} caractères au plus.")),
         )
@@ -113,7 +114,7 @@ def _field(name: str) -> colander.SchemaNode:
     if name == "court_of_appeal":
         return colander.SchemaNode(
             colander.String(), title=_("Cour d'appel de rattachement"), widget=_court_widget,
-            validator=_court_validator,
+            validator=_court_validator, missing_msg=_("Choisissez votre cour d'appel de rattachement."),
             description=_("Inscrit(e) sur la liste d'une cour d'appel et sur celle d'une cour administrative "
                           "d'appel : choisissez la cour d'appel."),
         )
@@ -126,6 +127,7 @@ def _field(name: str) -> colander.SchemaNode:
         return colander.SchemaNode(
             colander.String(), title=_("Êtes-vous agréé(e) par la Cour de cassation ?"),
             widget=deform.widget.RadioChoiceWidget(values=(("oui", _("Oui")), ("non", _("Non"))), inline=True),
+            missing_msg=_("Répondez par oui ou non."),
             validator=colander.OneOf(["oui", "non"], msg_err=_("Répondez par oui ou non.")),
         )
     raise KeyError(name)
@@ -144,6 +146,7 @@ def registration_field(name: str) -> colander.SchemaNode:
     nomenclature (``opalexe_specialities_collect``)."""
     node = _field(name)
     node.name = name
+    node.oid = name  # Deform names radio buttons and ids after it: stable names for the page and its tests
     return node
 
 

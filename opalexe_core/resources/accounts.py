@@ -50,6 +50,7 @@ class Account(Persistent):
     disabled_at = None
     disabled_reason = ""
     registration = None  # what the registration form gave: {field name: value}
+    identity_facts = None  # the provider's attributes at the last login: {name: value} (court, bar…)
     terms_accepted = None  # the versions of the terms of use accepted: OOBTree version -> when
 
     def accepted_terms(self, version: str) -> bool:

@@ -155,6 +155,9 @@ def _open_login(platform: Platform, account: Account, identity: Identity, client
             _("Votre compte est désactivé : adressez-vous à l'administrateur de la plateforme.")
         )
     login_id = account.open_login(platform.now())
+    facts = dict(identity.attributes)
+    if (account.identity_facts or {}) != facts:
+        account.identity_facts = facts  # what the provider said at the last login (court, bar…)
     actor = actor_for(account, identity, client_address)
     platform.event(LoginOpened, actor, account, account_id=account.id, provider=identity.provider)
     if Profile(account.profile) == Profile.AVOCAT and identity.attributes.get("bar"):

@@ -33,6 +33,7 @@ from .infra import (  # noqa: F401
     pg_database,
     pg_durable_cluster,
     playwright_instance,
+    slapd_directory,
     softhsm_token,
 )
 from .liveserver import LiveServer

@@ -15,6 +15,7 @@ import pytest
 
 from .browser import launch_chromium
 from .errors import MissingBinaryError
+from .ldap import Slapd
 from .nginx import Nginx, Upstream, make_certificates
 from .pki import make_card_authorities
 from .postgres import PostgresCluster
@@ -194,3 +195,25 @@ def card_authorities(tmp_path_factory):
     trusts: each a root and an issuing CA with their CRLs;
     ``card_authorities.settings()`` are the ini keys of the three trust stores."""
     return make_card_authorities(tmp_path_factory.mktemp("card-authorities"))
+
+
+@pytest.fixture
+def slapd_directory(tmp_path_factory):
+    """Start Debian's slapd on 127.0.0.1 with a small directory:
+    ``slapd_directory(ldif)`` returns the started :class:`.ldap.Slapd` (its
+    ``url``, ``settings()`` for the plugin auth_justice, ``stop()`` and
+    ``start()`` again). ``ldif`` holds the entries below the base ones
+    (:func:`.ldap.agent_entry`, :func:`.ldap.court_entry`). Stopped after the test."""
+    started = []
+
+    def start(ldif: str = ""):
+        def launch():
+            server = Slapd(tmp_path_factory.mktemp("slapd"), ldif)
+            started.append(server)
+            return server.start()
+
+        return _start("slapd", launch)
+
+    yield start
+    for server in started:
+        server.stop()
