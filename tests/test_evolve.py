@@ -5,7 +5,7 @@ import transaction
 from ZODB import DB
 from ZODB.MappingStorage import MappingStorage
 
-from opalexe_core.evolve import STEPS, SCHEMA_VERSION, EvolveContext, EvolveError, pending_steps, run_evolve
+from opalexe_core.evolve import SCHEMA_VERSION, STEPS, EvolveContext, EvolveError, pending_steps, run_evolve
 from opalexe_core.plugins import make_plugin_manager
 from opalexe_core.resources.root import Root
 from opalexe_core.services.bootstrap import ensure_root
