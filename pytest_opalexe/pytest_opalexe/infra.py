@@ -16,7 +16,7 @@ import pytest
 from .browser import launch_chromium
 from .errors import MissingBinaryError
 from .ldap import Slapd
-from .nginx import Nginx, Upstream, make_certificates
+from .nginx import SERVER_NAME, Nginx, Upstream, make_certificates
 from .pki import make_card_authorities
 from .postgres import PostgresCluster
 from .smtp import MailSink
@@ -170,14 +170,14 @@ def nginx_in_front(tmp_path_factory, nginx_certificates):
     started is stopped at the end of the test module."""
     started = []
 
-    def start(upstream: Upstream | Sequence[Upstream], static_dir=None) -> Nginx:
+    def start(upstream: Upstream | Sequence[Upstream], static_dir=None, server_name: str = SERVER_NAME) -> Nginx:
         if static_dir is None:
             static_dir = tmp_path_factory.mktemp("srv")
             (static_dir / "static").mkdir()
             (static_dir / "deform-static").mkdir()
 
         def launch():
-            server = Nginx(tmp_path_factory.mktemp("nginx"), nginx_certificates, static_dir, upstream)
+            server = Nginx(tmp_path_factory.mktemp("nginx"), nginx_certificates, static_dir, upstream, server_name)
             started.append(server)
             return server.start()
 

@@ -149,7 +149,7 @@ def upstream_server(upstream: Upstream) -> str:
 
 def render_site(
     *, tls_dir: Path, srv_dir: Path, log_dir: Path, https_port: int, http_port: int,
-    upstream: Upstream | Sequence[Upstream],
+    upstream: Upstream | Sequence[Upstream], server_name: str = SERVER_NAME,
 ) -> str:
     """etc/nginx/opalexe.conf with its real paths and ports swapped for throwaway ones.
 
@@ -166,7 +166,9 @@ def render_site(
     # The site and the default server (which answers no other name) of each port.
     text = _replace(text, r"listen 443 ", f"listen {LOOPBACK}:{https_port} ", 2)
     text = _replace(text, r"listen 80\b", f"listen {LOOPBACK}:{http_port}", 2)
-    text = _replace(text, rf"server_name {re.escape(SERVER_NAME)};", r"\g<0>", 2)  # kept, but counted
+    # Kept (counted), or another name the site certificate holds (``localhost``:
+    # a client that resolves names itself, as Playwright's certificate proxy).
+    text = _replace(text, rf"server_name {re.escape(SERVER_NAME)};", f"server_name {server_name};", 2)
     ports = upstream_ports(upstream)
     assert 1 <= len(ports) <= SHIPPED_UPSTREAMS, f"{len(ports)} upstream port(s): from 1 to {SHIPPED_UPSTREAMS}"
     servers = iter(upstream_server(port) for port in ports)
@@ -212,8 +214,9 @@ class Nginx:
     """Debian's nginx in the foreground, everything under ``prefix``."""
 
     def __init__(self, prefix: Path, certificates: Certificates, static_dir: Path,
-                 upstream: Upstream | Sequence[Upstream]):
+                 upstream: Upstream | Sequence[Upstream], server_name: str = SERVER_NAME):
         self.nginx = find_nginx()
+        self.server_name = server_name
         self.prefix = prefix
         self.certificates = certificates
         self.static_dir = static_dir
@@ -235,6 +238,7 @@ class Nginx:
                 https_port=self.https_port,
                 http_port=self.http_port,
                 upstream=self.upstreams,
+                server_name=self.server_name,
             )
         )
         self.conf.write_text(render_main(self.prefix, site))
