@@ -112,7 +112,7 @@ def pip(*args: str) -> None:
 
 
 def production_templates_dir() -> str:
-    return get_appsettings(str(PRODUCTION_INI), options={"http_port": "0"})["opalexe.templates_dir"]
+    return get_appsettings(str(PRODUCTION_INI), options={"socket": "/run/opalexe/0.sock"})["opalexe.templates_dir"]
 
 
 #: What the venv holds of Opalexe itself (editable installs and their finders),

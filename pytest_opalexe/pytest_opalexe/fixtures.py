@@ -25,6 +25,7 @@ import pytest
 
 from .checkout import ENV_VAR as CHECKOUT_ENV
 from .infra import (  # noqa: F401
+    card_authorities,
     chromium,
     mail_sink,
     nginx_certificates,
@@ -34,6 +35,7 @@ from .infra import (  # noqa: F401
     pg_database,
     pg_durable_cluster,
     playwright_instance,
+    slapd_directory,
     softhsm_token,
 )
 from .liveserver import LiveServer
