@@ -30,8 +30,9 @@ class Events:
 
 
 def test_the_profile_choice_leads_to_the_demo_page_listing_every_active_account(testapp):
-    choice = testapp.get("/connexion")
-    page = choice.click(href="/connexion/demo")
+    choice = testapp.get("/connexion").forms[0]
+    choice["profil"] = "demo"
+    page = choice.submit().follow()
     emails = {button["data-email"] for button in page.html.select("button[data-email]")}
     assert demo_email("expert") in emails and demo_email("admin") in emails
     assert "Mode développement : connexion de démonstration active." in page.text
