@@ -207,12 +207,14 @@ def post(client: webtest.TestApp, url: str, fields: dict | None = None, csrf: bo
 class Drive:
     """One attempt: ``who`` (a demo account's key, or anonymous) does ``act``
     (a form journey ending in one request that may change state); the
-    answer must be one of ``statuses``."""
+    answer must be one of ``statuses`` and, when it redirects, to an address
+    ending with ``lands`` (if given)."""
 
     who: str
     act: Callable[[World, webtest.TestApp], webtest.TestResponse]
     statuses: tuple[int, ...]
     why: str = ""
+    lands: str = ""
 
 
 @dataclass(frozen=True)
@@ -323,7 +325,8 @@ ROUTES: dict[str, Row] = {
         observe=has_account(NEW_ACCOUNT["email"]),
         expect=became(True),
         refused=(
-            Drive(ANONYMOUS, lambda w, c: post(c, "/comptes/", NEW_ACCOUNT), (302,), "anonymous: to the login page"),
+            Drive(ANONYMOUS, lambda w, c: post(c, "/comptes/", NEW_ACCOUNT), (302,), "anonymous: to the login page",
+                  "/connexion"),
             Drive("expert", lambda w, c: post(c, "/comptes/", NEW_ACCOUNT), (403,), "not an administrator"),
             Drive("admin", lambda w, c: post(c, "/comptes/", {**NEW_ACCOUNT, "email": demo_email("expert")}),
                   (400,), "an address another account holds"),
@@ -339,12 +342,13 @@ ROUTES: dict[str, Row] = {
         expect=became(False),
         refused=(
             Drive(ANONYMOUS, lambda w, c: post(c, w.account_url("avocat1", "desactiver"), {"reason": "x"}), (302,),
-                  "anonymous: to the login page"),
+                  "anonymous: to the login page", "/connexion"),
             Drive("expert", lambda w, c: post(c, w.account_url("avocat1", "desactiver"), {"reason": "x"}), (403,),
                   "not an administrator"),
-            Drive("admin", disable_form("avocat1", reason="   "), (302,), "no reason (back with an error)"),
+            Drive("admin", disable_form("avocat1", reason="   "), (302,), "no reason (back with an error)",
+                  "/comptes/"),
             Drive("admin", lambda w, c: post(c, w.account_url("admin", "desactiver"), {"reason": "x"}), (302,),
-                  "one's own account (back with an error)"),
+                  "one's own account (back with an error)", "/comptes/"),
             Drive("admin", lambda w, c: post(c, w.account_url("avocat1", "desactiver"), {"reason": "x"}, csrf=False),
                   (400,), "no CSRF token"),
         ),
@@ -357,11 +361,11 @@ ROUTES: dict[str, Row] = {
         expect=became(True),
         refused=(
             Drive(ANONYMOUS, lambda w, c: post(c, w.account_url("avocat1", "reactiver")), (302,),
-                  "anonymous: to the login page"),
+                  "anonymous: to the login page", "/connexion"),
             Drive("expert", lambda w, c: post(c, w.account_url("avocat1", "reactiver")), (403,),
                   "not an administrator"),
             Drive("admin", lambda w, c: post(c, w.account_url("avocat2", "reactiver")), (302,),
-                  "an active account (back with an error)"),
+                  "an active account (back with an error)", "/comptes/"),
             Drive("admin", lambda w, c: post(c, w.account_url("avocat1", "reactiver"), csrf=False), (400,),
                   "no CSRF token"),
         ),
@@ -373,7 +377,7 @@ ROUTES: dict[str, Row] = {
         expect=became("Opalexe Ouest"),
         refused=(
             Drive(ANONYMOUS, lambda w, c: post(c, "/parametres", {"platform_name": "Pirate"}), (302,),
-                  "anonymous: to the login page"),
+                  "anonymous: to the login page", "/connexion"),
             Drive("expert", lambda w, c: post(c, "/parametres", {"platform_name": "Pirate"}), (403,),
                   "not an administrator"),
             Drive("admin", settings_form("   "), (400,), "a name made of spaces"),
@@ -388,14 +392,16 @@ ROUTES: dict[str, Row] = {
         observe=open_logins("avocat1"),
         expect=one_more,
         refused=(
-            Drive(ANONYMOUS, demo_button("pas-une-adresse"), (302,), "credentials the provider refuses"),
+            Drive(ANONYMOUS, demo_button("pas-une-adresse"), (302,), "credentials the provider refuses",
+                  "/connexion/demo"),
             Drive(ANONYMOUS, lambda w, c: post(c, "/authentification/nulle-part", {"email": demo_email("avocat1")}),
-                  (302,), "a provider nobody offers"),
+                  (302,), "a provider nobody offers", "/connexion"),
             Drive(ANONYMOUS, demo_button(demo_email("avocat2"), csrf=False), (400,), "no CSRF token"),
             Drive(ANONYMOUS, demo_button(demo_email("mediateur")), (302,),
-                  "a disabled account (its identity is not linked either)"),
+                  "a disabled account (its identity is not linked either)",
+                  "/connexion/demo"),
             Drive(ANONYMOUS, demo_button("inconnu@example.test"), (302,),
-                  "an identity without an account: registration comes next, nothing stored yet"),
+                  "an identity without an account: registration comes next, nothing stored yet", "/inscription"),
         ),
     ),
     "Root:inscription": Row(
@@ -406,7 +412,7 @@ ROUTES: dict[str, Row] = {
         refused=(
             Drive(ANONYMOUS, lambda w, c: post(c, "/inscription", {"first_name": "N", "last_name": "N",
                                                                    "email": "n@example.test"}),
-                  (302,), "no identity verified first: to the login page"),
+                  (302,), "no identity verified first: to the login page", "/connexion"),
             Drive(ANONYMOUS, registration_form(demo_email("expert")), (400,), "an address another account holds"),
             Drive(ANONYMOUS, lambda w, c: post(after_first_connection("autre@example.test")(c), "/inscription",
                                                {"first_name": "N", "last_name": "N", "email": "autre@example.test"},
@@ -558,6 +564,8 @@ def drive(world: World, attempt: Drive, observe: Callable[[World], object] = lam
     before, seen_before = database_state(world.db), observe(world)
     answer = attempt.act(world, client)
     assert answer.status_int in attempt.statuses, (attempt.why, answer.status, answer.text[:2000])
+    if attempt.lands:
+        assert answer.location.endswith(attempt.lands), (attempt.why, answer.location)
     return Outcome(answer, list(world.recorder.events), database_state(world.db) != before,
                    (seen_before, observe(world)))
 
