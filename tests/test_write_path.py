@@ -43,7 +43,7 @@ import pkgutil
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 import webtest
@@ -69,12 +69,14 @@ from opalexe_core.api import (
     LoginOpened,
     Role,
     SiteSettingsChanged,
+    TermsAccepted,
+    TermsPublished,
     UserError,
     hookimpl,
 )
 from opalexe_core.plugins import installed_plugin_names, make_plugin_manager
 from opalexe_core.services import accounts as account_services
-from opalexe_core.services import auth, expertises, site
+from opalexe_core.services import auth, expertises, lawyers, site, terms
 from opalexe_core.services.demo import demo_email
 from opalexe_core.services.outbox import OutboxDispatcher
 from opalexe_core.services.platform import Actor, Refused
@@ -318,6 +320,54 @@ def logout(world, client):
     return post(client, "/deconnexion")
 
 
+def switch_button(world, client):
+    """« Changer d'authentification » in the page's header, as a logged-in person presses it."""
+    page = client.get("/")
+    form = next(form for form in page.forms.values() if form.action.endswith("/changer-authentification"))
+    return form.submit(expect_errors=True)
+
+
+def terms_published(version: str, days_ahead: int):
+    """A row's setup: ``version`` of the terms of use published by the
+    platform, in force ``days_ahead`` days from today (announced until then:
+    the demo accounts log in without being held on the terms' page)."""
+
+    def setup(world):
+        world.as_platform(lambda platform, operator: terms.publish(
+            platform, operator, version=version, title="Conditions générales", text="Article premier.",
+            effective_on=terms.today(platform.now()) + timedelta(days=days_ahead)))
+
+    return setup
+
+
+def accept_form(world, client):
+    """The terms' page's « Accepter et continuer »."""
+    form = next(form for form in client.get("/cgu/").forms.values() if form.action.endswith("/accepter"))
+    return form.submit(expect_errors=True)
+
+
+def has_accepted(key: str, version: str):
+    return lambda world: world.account(key, lambda account: account.accepted_terms(version))
+
+
+def publish_form(version: str, text: str = "Nouvel article.", effective_on: date | None = None):
+    """The administrator's form publishing a version (its day: the earliest the form offers, or ``effective_on``)."""
+
+    def act(world, client):
+        form = client.get("/cgu/versions").forms["form"]
+        form["version"], form["title"], form["text"] = version, "Conditions générales", text
+        if effective_on is not None:
+            form["date"] = effective_on.isoformat()
+        return form.submit("submit", expect_errors=True)
+
+    return act
+
+
+def has_terms(version: str):
+    return lambda world: world.account(
+        "admin", lambda admin: admin.__parent__.__parent__.terms.get(version) is not None)
+
+
 ROUTES: dict[str, Row] = {
     "Accounts:": Row(
         allowed=Drive("admin", create_account_form, (302,)),
@@ -430,6 +480,50 @@ ROUTES: dict[str, Row] = {
             Drive("expert", lambda w, c: post(c, "/deconnexion", csrf=False), (400,), "no CSRF token"),
         ),
     ),
+    "Root:changer-authentification": Row(
+        allowed=Drive("expert", switch_button, (302,)),
+        events=(LoginClosed,),  # reason SWITCHED: tests/views/test_login.py
+        observe=open_logins("expert"),
+        expect=one_less,
+        refused=(
+            Drive(ANONYMOUS, lambda w, c: post(c, "/changer-authentification"), (302,),
+                  "nobody logged in: nothing to close, the profile asked again", "/connexion"),
+            Drive("expert", lambda w, c: post(c, "/changer-authentification", csrf=False), (400,), "no CSRF token"),
+        ),
+    ),
+    "TermsOfUse:accepter": Row(
+        setup=terms_published("v-annoncee", days_ahead=10),
+        allowed=Drive("expert", accept_form, (302,)),
+        events=(TermsAccepted,),
+        observe=has_accepted("expert", "v-annoncee"),
+        expect=became(True),
+        refused=(
+            Drive(ANONYMOUS, lambda w, c: post(c, "/cgu/accepter", {"version": "v-annoncee"}), (302,),
+                  "nobody logged in (back to the terms with an error)", "/cgu/"),
+            Drive("expert", lambda w, c: post(c, "/cgu/accepter", {"version": "v-inconnue"}), (302,),
+                  "a version nobody published (back to the terms with an error)", "/cgu/"),
+            Drive("expert", lambda w, c: post(c, "/cgu/accepter", {"version": "v-annoncee"}, csrf=False), (400,),
+                  "no CSRF token"),
+        ),
+    ),
+    "TermsOfUse:versions": Row(
+        setup=terms_published("v-annoncee", days_ahead=30),
+        allowed=Drive("admin", publish_form("v-nouvelle"), (302,)),
+        events=(TermsPublished,),
+        observe=has_terms("v-nouvelle"),
+        expect=became(True),
+        refused=(
+            Drive(ANONYMOUS, lambda w, c: post(c, "/cgu/versions", {"version": "v-pirate", "text": "x"}), (302,),
+                  "anonymous: to the login page", "/connexion"),
+            Drive("expert", lambda w, c: post(c, "/cgu/versions", {"version": "v-pirate", "text": "x"}), (403,),
+                  "not an administrator"),
+            Drive("admin", publish_form("v-annoncee"), (400,), "a version that exists"),
+            Drive("admin", publish_form("v-nouvelle", effective_on=date(2020, 1, 1)), (400,), "a day gone by"),
+            Drive("admin", publish_form("v-nouvelle", text="   "), (400,), "no text"),
+            Drive("admin", lambda w, c: post(c, "/cgu/versions", {"version": "v-pirate", "text": "x"}, csrf=False),
+                  (400,), "no CSRF token"),
+        ),
+    ),
 }
 
 #: Views that accept a POST (they name no request method) but only read:
@@ -442,6 +536,11 @@ READS_ONLY: dict[str, tuple[str, str, Callable[[World], str]]] = {
     "Expertise:": ("a case's page", "expert", lambda world: world.case_url()),
     "Folder:": ("a folder's page (deposits will be their own view)", "expert", lambda world: world.folder_url()),
     "Jurisdictions:": ("the courts directory", "expert", lambda world: "/juridictions/"),
+    "TermsOfUse:": ("the terms of use: the version in force and the one announced", ANONYMOUS,
+                    lambda world: "/cgu/"),
+    "LawyerDirectory:": ("the lawyers' directory: a search", "expert", lambda world: "/annuaire-avocats/?q=a"),
+    "LawyerDirectory:recherche.json": ("the same search as JSON", "expert",
+                                       lambda world: "/annuaire-avocats/recherche.json?q=a"),
 }
 
 
@@ -606,6 +705,34 @@ def test_logging_in_over_an_open_login_closes_it(world_for):
     assert isinstance(closed, LoginClosed) and closed.reason is LoginEnd.REPLACED
     assert closed.account_id == world.account_id("expert")
     assert one_less(*outcome.seen)
+
+
+def test_registering_under_terms_in_force_records_their_acceptance(world_for):
+    """The registration row's other journey: with a version of the terms in
+    force, the form must accept it (refused otherwise, nothing stored); the
+    account, its first login, then its acceptance."""
+    world = world_for()
+    terms_published("v-en-vigueur", days_ahead=0)(world)
+
+    def register(accept: bool):
+        def act(world, client):
+            after_first_connection("nouveau@example.test")(client)
+            form = client.get("/inscription").forms["form"]
+            form["first_name"], form["last_name"], form["email"] = "Nina", "Nouveau", "nouveau@example.test"
+            form["cgu"] = accept
+            return form.submit("submit", expect_errors=True)
+
+        return act
+
+    refused = drive(world, Drive(ANONYMOUS, register(False), (400,), "the terms not accepted"))
+    assert refused.events == [] and not refused.changed
+
+    allowed = drive(world, Drive(ANONYMOUS, register(True), (302,)))
+    assert [type(event) for event in allowed.events] == [AccountRegistered, LoginOpened, TermsAccepted]
+    assert allowed.events[-1].version == "v-en-vigueur"
+    assert world.account("admin", lambda admin: admin.__parent__.find_by_email("nouveau@example.test")
+                         .accepted_terms("v-en-vigueur"))
+    assert allowed.answer.location.endswith("/")  # accepted: nothing more to accept before the dashboard
 
 
 @pytest.mark.parametrize("key", sorted(READS_ONLY))
@@ -776,12 +903,40 @@ SERVICE_REFUSALS: dict[str, list[tuple[str, Callable[[Cast], object], Callable]]
             c.platform, Identity(provider="demo", subject="new@example.test", auth_method=AuthMethod.DEMO),
             first_name="L", last_name="L", email="expert@example.test"), refused_with(UserError)),
     ],
+    # Only the lawyer itself, at its login, updates its entry of the directory.
+    "lawyers.record": [
+        (who, lambda c, who=who: lawyers.record(c.platform, c.actor(who), c.accounts["lawyer"], "Barreau de Paris"),
+         refused_with(Refused))
+        for who in (ANONYMOUS, "expert", "admin")
+    ],
+    # It only reads, but it is the experts' (and the administrator's).
+    "lawyers.search": [
+        (who, lambda c, who=who: lawyers.search(c.platform, c.actor(who), "Lawyer"), refused_with(Refused))
+        for who in (ANONYMOUS, "lawyer")
+    ],
+    "terms.publish": [
+        *((who, lambda c, who=who: terms.publish(c.platform, c.actor(who), version="v-pirate", title="",
+                                                 effective_on=terms.today(c.platform.now()), text="Article."),
+           refused_with(Refused))
+          for who in (ANONYMOUS, "expert", "lawyer")),
+        ("admin", lambda c: terms.publish(c.platform, c.actor("admin"), version="v-passee", title="",
+                                          effective_on=date(2020, 1, 1), text="Article."), refused_with(UserError)),
+    ],
+    "terms.accept": [
+        (ANONYMOUS, lambda c: terms.accept(c.platform, c.actor(ANONYMOUS), "v1"), refused_with(Refused)),
+        ("expert", lambda c: terms.accept(c.platform, c.actor("expert"), "v-inconnue"), refused_with(UserError)),
+    ],
 }
 
 #: Services that change nothing, or only as the platform itself: why.
 SERVICES_WITHOUT_CHANGE = {
     "auth.providers": "reads the installed providers",
     "auth.registration_fields": "reads the plugins' registration fields",
+    "auth.find_provider": "reads the installed providers",
+    "terms.in_force": "reads the version of the terms in force",
+    "terms.announced": "reads the version to come an account has not accepted",
+    "terms.to_accept": "reads the version in force an account has not accepted",
+    "terms.earliest_day": "reads the first day a new version may come into force",
     "demo.populate_demo": "the demo data, written by the platform itself (`opalexe init --demo`), never a person",
 }
 
