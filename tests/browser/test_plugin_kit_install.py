@@ -53,7 +53,13 @@ class Environment:
 
 def profiles(page) -> list[str]:
     """The profiles offered on « Quel est votre profil d'utilisateur ? »."""
-    return page.locator("ul.providers a").evaluate_all("links => links.map(a => a.dataset.provider)")
+    return page.locator("ul.providers input").evaluate_all("choices => choices.map(c => c.dataset.provider)")
+
+
+def choose(page, provider_id: str) -> None:
+    """The profile, then « Continuer »."""
+    page.locator(f"input[data-provider={provider_id}]").check()
+    page.get_by_role("button", name="Continuer").click()
 
 
 def dashboard(page) -> list[str]:
@@ -103,7 +109,7 @@ def test_a_generated_provider_installed_from_its_wheel_logs_in_and_leaves_cleanl
         page.goto(server.url + "/connexion")
         before = profiles(page)
         assert NAME in before and "demo" in before
-        page.locator(f"a[data-provider={NAME}]").click()
+        choose(page, NAME)
         expect(page.get_by_role("heading", level=1)).to_have_text("Connexion par code partagé")
         page.get_by_label("Adresse électronique").fill(demo_email("expert"))
         page.get_by_label("Code partagé").fill(SECRET[::-1])
@@ -123,12 +129,12 @@ def test_a_generated_provider_installed_from_its_wheel_logs_in_and_leaves_cleanl
         assert not list(env.site_packages.glob("opalexe_acces_partenaire-*.dist-info"))
         server.restart()
 
-        page.goto(server.url + "/connexion")
+        page.goto(server.url + "/connexion")  # the profile this browser chose is no longer offered: asked again
         assert profiles(page) == [provider for provider in before if provider != NAME]
         page.goto(server.url + "/")
         expect(page.get_by_role("heading", level=1)).to_have_text("Bienvenue sur Opalexe")
         page.goto(server.url + "/connexion")
-        page.locator("a[data-provider=demo]").click()
+        choose(page, "demo")
         page.locator(f'button[data-email="{demo_email("expert")}"]').click()
         assert dashboard(page) == cases
     finally:
