@@ -707,6 +707,23 @@ def test_logging_in_over_an_open_login_closes_it(world_for):
     assert one_less(*outcome.seen)
 
 
+def test_too_many_login_attempts_from_one_address_are_refused_and_store_nothing(storage):
+    """The login route's refusal of a burst (issue 18's counter, per address):
+    past the limit, even an attempt that proves an identity opens nothing."""
+    world = World(test_settings(storage.uri, **{"opalexe.login.attempts_per_address": "2"}))
+    try:
+        for _attempt in range(2):
+            failed = drive(world, Drive(ANONYMOUS, demo_button("pas-une-adresse"), (302,), "refused by the provider",
+                                        "/connexion/demo"))
+            assert failed.events == [] and not failed.changed
+        outcome = drive(world, Drive(ANONYMOUS, demo_button(demo_email("avocat1")), (429,), "a third attempt"),
+                        open_logins("avocat1"))
+    finally:
+        world.close()
+    assert outcome.events == [] and not outcome.changed and outcome.seen[0] == outcome.seen[1]
+    assert "Trop de tentatives" in outcome.answer.text
+
+
 def test_registering_under_terms_in_force_records_their_acceptance(world_for):
     """The registration row's other journey: with a version of the terms in
     force, the form must accept it (refused otherwise, nothing stored); the
