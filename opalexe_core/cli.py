@@ -1,4 +1,4 @@
-"""The ``opalexe`` console script: init, evolve, plugins, shell."""
+"""The ``opalexe`` console script: init, evolve, plugins, shell, audit."""
 
 from __future__ import annotations
 
@@ -37,6 +37,8 @@ class Environment:
     def close(self):
         if self._db is not None:
             self._db.close()
+        if getattr(self, "_journal_db", None) is not None:
+            self._journal_db.close()
 
 
 def cmd_init(env: Environment, args) -> int:
@@ -44,6 +46,10 @@ def cmd_init(env: Environment, args) -> int:
         print("opalexe init: les données de démonstration sont refusées en production.", file=sys.stderr)
         return 2
     result = initialize(env.db, env.pm, demo=args.demo)
+    from .journal.cli import journal_db
+    from .storage import ensure_journal_db
+
+    ensure_journal_db(journal_db(env))
     print(f"Plateforme prête (schéma {result['schema_version']} ; étapes appliquées : {result['steps'] or 'aucune'}).")
     if args.demo:
         print(f"Données de démonstration : {result['demo_cases']} expertise(s) ajoutée(s).")
@@ -102,6 +108,9 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("plugins", help="lister les extensions et leurs points d'extension").set_defaults(
         func=cmd_plugins)
     commands.add_parser("shell", help="console Python sur la base").set_defaults(func=cmd_shell)
+    from .journal.cli import add_parser as add_audit
+
+    add_audit(commands)
     return parser
 
 

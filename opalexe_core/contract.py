@@ -621,3 +621,17 @@ class DocumentReceived(DomainEvent):
     document_id: str
     sha256: str
     recipient: str
+
+
+# -- Traceability and evidence (issue #17) ----------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class JournalHeadSigned(DomainEvent):
+    """The administrator had the journal's tree head signed on demand: the
+    ``number``-th signed head covers the first ``tree_size`` entries."""
+
+    kind = "journal.head_signed"
+    number: int
+    tree_size: int
+    root_hash: str
