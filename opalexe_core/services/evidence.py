@@ -32,6 +32,22 @@ def journal_of(platform: Platform):
     return get_journal(journal_connection(platform.root))
 
 
+def _announced(journal, evidence_id: str) -> bool:
+    """Whether an entry will give the evidence ``evidence_id``: sealed and
+    waiting for a signature, or not sealed yet."""
+    from ..journal.evidence import EVIDENCE_ACTIONS
+
+    if any(journal.log[seq][2].data.get("event") == evidence_id for seq in journal.pending_evidences):
+        return True
+    cursors = journal.state.cursors
+    for lane_id, lane in journal.lanes.items():
+        for index in range(cursors.get(lane_id, 0), lane.count):
+            data = lane.entries[index].data
+            if data.get("event") == evidence_id and data.get("action") in EVIDENCE_ACTIONS:
+                return True
+    return False
+
+
 def may_see(platform: Platform, actor: Actor, evidence) -> bool:
     """The sender and the recipients, the expert, co-experts and magistrate
     of the case, the platform's administrator; for a deposit, whoever may
@@ -64,8 +80,7 @@ def evidence_for(platform: Platform, actor: Actor, evidence_id: str):
     journal = journal_of(platform)
     evidence = journal.evidences.get(evidence_id)
     if evidence is None:
-        pending = any(journal.log[seq][2].data.get("event") == evidence_id for seq in journal.pending_evidences)
-        raise EvidenceNotFound(pending=pending)
+        raise EvidenceNotFound(pending=_announced(journal, evidence_id))
     if not may_see(platform, actor, evidence):
         raise Refused(_("Cette preuve ne vous est pas destinée."))
     return evidence
