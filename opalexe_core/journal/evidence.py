@@ -29,6 +29,7 @@ import hashlib
 import json
 import os
 
+from ..i18n import _
 from .records import paris, utc_text
 from .store import Evidence
 
@@ -39,10 +40,13 @@ EVIDENCE_ACTIONS = {"document.deposited": DEPOSIT, "document.received": RECEIPT}
 
 FORMAT = "opalexe-evidence/1"
 
+#: French titles (also message ids of the ``opalexe`` domain, for the pages;
+#: the evidence itself is French).
 TITLES = {
     DEPOSIT: "Preuve de dépôt et de mise à disposition",
     RECEIPT: "Preuve de réception",
 }
+_TITLE_IDS = (_("Preuve de dépôt et de mise à disposition"), _("Preuve de réception"))
 ETSI_EVENTS = {DEPOSIT: ["SubmissionAcceptance", "ContentConsignment"], RECEIPT: ["ContentHandover"]}
 
 

@@ -81,6 +81,7 @@ def seal(journal, limit: int = BATCH) -> int:
     state = journal.state
     frontier = None
     count = 0
+    cursors = {}
     for _at, lane_id, index, entry in heapq.merge(*_pending(journal)):
         if count >= limit:
             break
@@ -100,8 +101,10 @@ def seal(journal, limit: int = BATCH) -> int:
             journal.pending_evidences.add(seq)
         state.size = seq
         state.last_leaf = leaf
-        state.cursors[lane_id] = index + 1
+        cursors[lane_id] = index + 1
         count += 1
+    for lane_id, cursor in cursors.items():
+        state.cursors[lane_id] = cursor
     return count
 
 
