@@ -40,7 +40,8 @@ def _rows(request, page):
             evidence_url = request.route_url("evidence", evidence_id=data["event"])
         rows.append({
             "seq": seq, "at": paris(data["at"]), "at_utc": data["at"], "name": data.get("name") or "",
-            "email": data.get("email") or "", "method": translate(METHOD_LABELS.get(data.get("method"), data.get("method"))),
+            "email": data.get("email") or "",
+            "method": translate(METHOD_LABELS.get(data.get("method"), data.get("method"))),
             "fingerprint": data.get("fingerprint") or "", "ip": data.get("ip") or "",
             "action": translate(action_label(data.get("action"))), "path": data.get("path") or "",
             "outcome": translate(OUTCOME_LABELS.get(data.get("outcome"), data.get("outcome"))),
@@ -63,7 +64,8 @@ def _filters(request, form):
 
 
 def _page(request, title, form_html, page, **extra):
-    return {"title": request.localizer.translate(title), "form": form_html, "rows": _rows(request, page) if page else [],
+    return {"title": request.localizer.translate(title), "form": form_html,
+            "rows": _rows(request, page) if page else [],
             "page": page, "last_head_at": paris(page.last_head["timestamp"]) if page and page.last_head else None,
             "export_hint": extra.pop("export_hint", None), **extra}
 
@@ -152,7 +154,8 @@ def _summary(request, evidence):
 
     payload = json.loads(evidence.payload)
     person = payload.get("sender") or payload.get("recipient") or {}
-    return {"title": request.localizer.translate(_(TITLES[evidence.kind])), "url": request.route_url("evidence", evidence_id=evidence.id),
+    return {"title": request.localizer.translate(_(TITLES[evidence.kind])),
+            "url": request.route_url("evidence", evidence_id=evidence.id),
             "when": paris(payload["event_time"]), "who": person.get("name") or "", "payload": payload,
             "deposit": evidence.kind == DEPOSIT}
 
