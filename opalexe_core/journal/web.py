@@ -116,6 +116,12 @@ def _fingerprint(pem: str | None) -> str | None:
         return None
 
 
+def _path(request) -> str:
+    """The URL path, even one that is not UTF-8 (kept with U+FFFD)."""
+    raw = request.environ.get("PATH_INFO", "")
+    return raw.encode("latin-1", "replace").decode("utf-8", "replace")
+
+
 def request_entry(request, response, reason: str | None) -> dict:
     actor = request.opalexe_actor
     account = actor.account
@@ -124,8 +130,9 @@ def request_entry(request, response, reason: str | None) -> dict:
     details = {"method": request.method, "status": response.status_code}
     if route is not None:
         details["route"] = route.name
-    if request.view_name:
-        details["view"] = request.view_name
+    view_name = getattr(request, "view_name", None)  # none before traversal (an undecodable URL)
+    if view_name:
+        details["view"] = view_name
     fingerprint = actor.certificate_fingerprint
     if route is not None and route.name == "authenticate":
         action = "login.attempted"
@@ -153,7 +160,7 @@ def request_entry(request, response, reason: str | None) -> dict:
         name=account.display_name if account is not None else "",
         email=account.email if account is not None else details.get("email"),
         method=actor.auth_method, fingerprint=fingerprint, ip=request.remote_addr, action=action,
-        path=request.path_info, expertise=expertise, outcome=REFUSED if reason else ALLOWED, reason=reason or "",
+        path=_path(request), expertise=expertise, outcome=REFUSED if reason else ALLOWED, reason=reason or "",
         details=details,
     )
 

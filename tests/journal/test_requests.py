@@ -165,3 +165,9 @@ def test_the_address_comes_from_the_trusted_proxy_only(tmp_path, trusted):
         client.get("/", headers={"X-Forwarded-For": "198.51.100.7"},
                    extra_environ={"REMOTE_ADDR": "203.0.113.9"})
         assert one(recorder.new())["ip"] == "203.0.113.9"  # forged, from a non-proxy peer: ignored
+
+
+def test_an_undecodable_address_is_journaled_as_refused(testapp, recorder):
+    testapp.get("/%ff", status=400)
+    entry = one(recorder.new())
+    assert entry["outcome"] == "refused" and entry["path"] == "/\ufffd"
