@@ -171,3 +171,15 @@ def test_an_undecodable_address_is_journaled_as_refused(testapp, recorder):
     testapp.get("/%ff", status=400)
     entry = one(recorder.new())
     assert entry["outcome"] == "refused" and entry["path"] == "/\ufffd"
+
+
+def test_the_journal_is_a_database_of_its_own_that_a_pack_of_the_content_leaves_alone(app, testapp, recorder):
+    from .helpers import accepted, journal_db
+
+    demo_login(testapp, "expert")
+    before = accepted(app)
+    content = app.registry._zodb_databases[""]
+    assert journal_db(app).storage is not content.storage
+    assert journal_db(app).storage.getName() != content.storage.getName()
+    content.pack()
+    assert accepted(app) == before and len(before) >= 2
