@@ -165,10 +165,7 @@ class Sequencer:
                     now = self.clock()
                     final = sealed < BATCH
                     if final and self.signer is not None:
-                        if sign or (sign is None and self._due(journal.state, now)):
-                            report.head = sign_head(journal, self.signer, now)
-                        report.evidences += evidences.issue_pending(journal, self.signer, self.pm, now,
-                                                                    self.platform_name())
+                        self._sign(journal, sign, now, report)
                     report.size = journal.state.size
                     manager.get().note(f"opalexe journal: sealed {sealed}")
                     manager.commit()
@@ -180,6 +177,21 @@ class Sequencer:
                 report.sealed += sealed
                 if final:
                     return report
+
+    def _sign(self, journal, sign, now, report) -> None:
+        """Sign a head if asked or due, then the waiting evidences. A token
+        without the key (or unreachable) signs nothing this round: the
+        sealing is kept, the signatures wait for the next round."""
+        from ..keystore import KeyStoreError
+
+        try:
+            if sign or (sign is None and self._due(journal.state, now)):
+                report.head = sign_head(journal, self.signer, now)
+            report.evidences += evidences.issue_pending(journal, self.signer, self.pm, now, self.platform_name())
+        except KeyStoreError as error:
+            report.head = None
+            report.messages.append(str(error))
+            log.error("journal: nothing signed: %s", error)
 
     # -- the thread ----------------------------------------------------------------------------
 

@@ -3,6 +3,8 @@ hook. The sequencer issues them (:mod:`opalexe_core.journal.evidence`)."""
 
 from __future__ import annotations
 
+import logging
+
 from ..contract import Role
 from ..i18n import _
 from ..journal.evidence import DEPOSIT
@@ -10,6 +12,8 @@ from ..journal.store import get_journal
 from ..journal.writer import journal_connection
 from ..permissions import VIEW
 from .platform import Actor, Platform, Refused
+
+log = logging.getLogger(__name__)
 
 #: Roles that see every evidence of their case.
 OVERSEERS = frozenset({Role.EXPERT, Role.CO_EXPERT, Role.MAGISTRAT})
@@ -24,8 +28,13 @@ class EvidenceNotFound(LookupError):
 
 
 def timestamp(pm, digest: bytes) -> bytes | None:
-    """An RFC 3161 token over ``digest`` from a plugin's authority, or None."""
-    return pm.hook.opalexe_evidence_timestamp(digest=digest, hash_algorithm="sha256")
+    """An RFC 3161 token over ``digest`` from a plugin's authority, or None
+    (also when the authority fails: the platform's signature stands alone)."""
+    try:
+        return pm.hook.opalexe_evidence_timestamp(digest=digest, hash_algorithm="sha256")
+    except Exception:  # noqa: BLE001 — an authority's failure never blocks an evidence
+        log.exception("evidence: the timestamping authority failed; the platform's signature stands alone")
+        return None
 
 
 def journal_of(platform: Platform):

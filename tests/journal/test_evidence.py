@@ -182,3 +182,30 @@ def test_without_a_key_evidences_wait_and_are_issued_once_one_exists(tmp_path, s
         signer.ensure_key()
         assert seal(app).evidences == 2
         assert client.get(f"/preuves/{deposited.id}/preuve.json").json["document"]["sha256"] == SHA
+
+
+def test_a_token_without_the_key_seals_and_signs_nothing(tmp_path, softhsm_token):
+    settings = test_settings(file_storage_uri(tmp_path), **token_settings(softhsm_token))
+    with running_app(settings) as app:
+        deposit_and_read(app)
+        report = seal(app, sign=True)
+        assert report.sealed >= 2 and report.head is None and report.evidences == 0
+        assert "opalexe audit keygen" in report.messages[0]
+
+
+class FailingAuthority:
+    @hookimpl
+    def opalexe_evidence_timestamp(self, digest, hash_algorithm):
+        raise ConnectionError("authority unreachable")
+
+
+def test_a_failing_authority_leaves_the_platform_s_signature_alone(tmp_path, softhsm_token):
+    settings = test_settings(file_storage_uri(tmp_path), **token_settings(softhsm_token))
+    with running_app(settings, plugins={"tsa": FailingAuthority()}) as app:
+        app.registry.opalexe_journal.signer.ensure_key()
+        deposited, _received = deposit_and_read(app)
+        assert seal(app).evidences == 2
+        client = browser_client(app)
+        demo_login(client, "expert")
+        client.get(f"/preuves/{deposited.id}/preuve.json.sig", status=200)
+        client.get(f"/preuves/{deposited.id}/horodatage.tsr", status=404)
