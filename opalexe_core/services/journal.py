@@ -16,6 +16,9 @@ from .platform import Actor, Platform
 
 #: How many entries a page shows at most (the most recent first).
 PAGE_SIZE = 300
+#: How many entries a page reads at most to find them: a filter matching
+#: little of a large journal stops there (narrow the dates, or export).
+SCAN_LIMIT = 50_000
 
 
 @dataclass(frozen=True)
@@ -62,7 +65,10 @@ def _page(journal, numbers, filters: Filters) -> JournalPage:
     if len(journal.heads):
         page.last_head = journal.heads[journal.heads.maxKey()][0]
     since, until = _paris_bounds(filters)
-    for seq in numbers:
+    for scanned, seq in enumerate(numbers):
+        if scanned >= SCAN_LIMIT:
+            page.more = True
+            break
         data = journal.log[seq][2].data
         if not _matches(data, filters, since, until):
             continue
