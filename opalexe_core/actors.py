@@ -37,6 +37,8 @@ def request_platform(request) -> Platform:
         registry.opalexe,
         dispatcher=registry.opalexe_outbox,
         subscribers=registry.opalexe_subscribers,
+        clock=registry.opalexe_clock,
+        login_limiter=registry.opalexe_login_limiter,
     )
 
 

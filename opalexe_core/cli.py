@@ -1,4 +1,4 @@
-"""The ``opalexe`` console script: init, evolve, plugins, shell, audit."""
+"""The ``opalexe`` console script: init, evolve, plugins, shell, plugin new, audit."""
 
 from __future__ import annotations
 
@@ -7,10 +7,12 @@ import code
 import logging
 import os
 import sys
+from pathlib import Path
 
 from pyramid.paster import get_appsettings, setup_logging
 
 from .evolve import SCHEMA_VERSION, EvolveContext, NewerSchemaError, pending_steps, refuse_newer, run_evolve
+from .plugin_kit import PluginKitError, new_plugin
 from .plugins import describe_plugins, make_plugin_manager
 from .resources.root import RootMissing, get_root
 from .settings import Settings
@@ -94,6 +96,17 @@ def cmd_shell(env: Environment, args) -> int:
     return 0
 
 
+def cmd_plugin_new(args) -> int:
+    try:
+        target = new_plugin(args.name, Path(args.directory), auth_provider=args.auth_provider)
+    except PluginKitError as error:
+        print(f"opalexe plugin new : {error}. Rien n'a été écrit.", file=sys.stderr)
+        return 2
+    kind = " (fournisseur d'authentification)" if args.auth_provider else ""
+    print(f"Extension {args.name}{kind} écrite dans {target} : lisez son README.md.")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="opalexe", description="Administration d'une plateforme Opalexe.")
     parser.add_argument("-c", "--config", default=os.environ.get("OPALEXE_CONFIG", "development.ini"),
@@ -108,6 +121,18 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("plugins", help="lister les extensions et leurs points d'extension").set_defaults(
         func=cmd_plugins)
     commands.add_parser("shell", help="console Python sur la base").set_defaults(func=cmd_shell)
+    plugin = commands.add_parser("plugin", help="écrire une extension")
+    plugin_commands = plugin.add_subparsers(dest="plugin_command", required=True)
+    new = plugin_commands.add_parser(
+        "new", help="écrire la distribution d'une nouvelle extension (setup.cfg, code, tests, README)")
+    new.add_argument("name", metavar="NOM", help="nom de l'extension : lettres minuscules, chiffres et _ (mon_acces)")
+    new.add_argument("--directory", "-d", default=".", metavar="DOSSIER",
+                     help="dossier où créer le dossier NOM (défaut : le dossier courant)")
+    new.add_argument("--auth-provider", action="store_true",
+                     help="un fournisseur d'authentification à compléter (développement seulement tant que sa "
+                          "vérification n'est pas remplacée)")
+    # Writes files only: no configuration file, no database.
+    new.set_defaults(func=cmd_plugin_new, needs_platform=False)
     from .journal.cli import add_parser as add_audit
 
     add_audit(commands)
@@ -116,6 +141,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
+    if not getattr(args, "needs_platform", True):
+        return args.func(args)
     config_uri = os.path.abspath(args.config)
     if not os.path.exists(config_uri):
         print(f"opalexe: fichier de configuration introuvable : {config_uri}", file=sys.stderr)

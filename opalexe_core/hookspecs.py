@@ -151,24 +151,29 @@ def opalexe_auth_providers_collect(settings):
 
 
 @hookspec(firstresult=True)
-def opalexe_credentials_get(attempt):
+def opalexe_credentials_get(attempt, settings):
     """Read the credentials of a login attempt.
 
     Called when a login form is posted to the core's login address
     ``/authentification/<provider id>`` (the provider's own page posts
     there, with the CSRF token of the session). Answer only for your own
-    provider id.
+    provider id. For a provider that names a ``certificate_trust``, the core
+    has already verified the visitor's client certificate (chain, dates,
+    usage, revocation) and refused the attempt if it failed: the verified
+    certificate is ``attempt.certificate``.
 
     :param attempt: a :class:`~opalexe_core.contract.LoginAttempt`: the
         provider id, the posted fields, the client certificate forwarded by
-        the trusted proxy, the client's address.
+        the trusted proxy (and its verified facts), the client's address.
+    :param settings: the platform's typed settings (a plugin's own options
+        are ``settings.plugin_options[<plugin name>]``).
     :return: :class:`~opalexe_core.contract.Credentials`, or ``None`` when
         the attempt is not for you.
     """
 
 
 @hookspec(firstresult=True)
-def opalexe_identity_get(credentials):
+def opalexe_identity_get(credentials, settings):
     """Verify credentials and say who they identify.
 
     Called right after ``opalexe_credentials_get`` answered. The core then
@@ -178,10 +183,16 @@ def opalexe_identity_get(credentials):
 
     :param credentials: the :class:`~opalexe_core.contract.Credentials` your
         ``opalexe_credentials_get`` returned.
+    :param settings: the platform's typed settings.
     :return: a verified :class:`~opalexe_core.contract.Identity`, or ``None``
-        when the credentials are not yours.
+        when the credentials are not yours. An identity of profile ``avocat``
+        whose ``attributes`` name a ``bar`` is listed in the « Annuaire des
+        avocats » at each login.
     :raise AuthenticationError: when they are yours but prove nothing
         (wrong, expired, revoked…); its French message is shown as is.
+    :raise AuthenticationUnavailable: when they cannot be checked now (a
+        directory that does not answer): an error page says to try later,
+        and nobody is logged in.
     """
 
 
@@ -195,7 +206,10 @@ def opalexe_registration_fields_collect(identity):
 
     :param identity: the verified :class:`~opalexe_core.contract.Identity`.
     :return: a list of ``colander.SchemaNode`` (each with a ``name``, a
-        French ``title`` and its validator).
+        French ``title`` and its validator); answer only for your own
+        provider's identities. ``opalexe_core.api.registration_field`` gives
+        the core's ready-made fields (telephones, postal address, country,
+        cour d'appel, specialities, approval by the Cour de cassation).
     """
 
 
@@ -220,10 +234,9 @@ def opalexe_jurisdictions_collect():
 def opalexe_specialities_collect():
     """Contribute to the nomenclature of expert specialities (``A.1 Agriculture``…).
 
-    Reserved: declared so plugins can be written against it; no caller yet.
-    Will be called when the registration form and the experts' directory
-    list the specialities; entries are merged by ``code``, a plugin's
-    replacing the core's.
+    Called when the registration form lists the specialities (and wherever
+    the nomenclature is shown); entries are merged by ``code``, a plugin's
+    replacing the core's. The core ships the branches and headings.
 
     :return: a list of :class:`~opalexe_core.contract.Speciality`.
     """

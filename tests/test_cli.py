@@ -92,15 +92,15 @@ def test_the_server_refuses_an_uninitialised_database(tmp_path):
 
 def _write_schema_version(tmp_path, version: int) -> None:
     """What a newer Opalexe would leave behind in the database."""
-    from opalexe_core.resources.root import get_root
-    from opalexe_core.storage import open_db, opened
-    from pytest_opalexe.web import file_storage_uri
+    from opalexe_core.plugins import make_plugin_manager
+    from opalexe_core.storage import open_db
+    from pytest_opalexe.web import file_storage_uri, open_platform
 
     db = open_db(file_storage_uri(tmp_path / "var"))
     try:
-        with opened(db) as (zodb_root, manager):
-            get_root(zodb_root).schema_version = version
-            manager.commit()
+        with open_platform(db, make_plugin_manager()) as platform:
+            platform.root.schema_version = version
+            platform.transaction.commit()
     finally:
         db.close()
 

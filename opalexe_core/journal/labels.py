@@ -8,6 +8,7 @@ ACTION_LABELS = {
     "file.downloaded": _("Téléchargement"),
     "form.submitted": _("Envoi d'un formulaire"),
     "login.attempted": _("Tentative de connexion"),
+    "request.refused": _("Requête refusée"),
     "login.opened": _("Connexion"),
     "login.closed": _("Déconnexion"),
     "account.created": _("Création d'un compte"),

@@ -10,10 +10,12 @@ Two tweens around ``pyramid_tm``:
   :func:`~.writer.journal_event`). When the transaction is going to be
   aborted (a refusal: doomed, 4xx/5xx), the entry would go with it: the
   tween leaves it to
-* outside the transaction (over ``pyramid_tm``), :func:`refusal_tween_factory`,
-  which writes it in a transaction of its own once the request's was
-  aborted: a refused attempt always leaves its entry, a refused change
-  leaves nothing else.
+* outside the transaction (over ``pyramid_tm`` and the proxy's check),
+  :func:`refusal_tween_factory`, which writes it in a transaction of its own
+  once the request's was aborted: a refused attempt always leaves its entry,
+  a refused change leaves nothing else. A request the proxy's check refused
+  (proxy-only headers by another path than nginx's) never reached the
+  application: this tween journals it too, with the peer's address.
 
 A request that fails with an unexpected error (500) changes nothing and
 leaves no entry; a conflict is retried (``pyramid_retry``) as a whole.
@@ -28,7 +30,7 @@ from datetime import UTC, datetime
 
 import transaction
 from pyramid.httpexceptions import HTTPForbidden, HTTPNotFound
-from pyramid.tweens import EXCVIEW
+from pyramid.tweens import EXCVIEW, INGRESS
 from pyramid_zodbconn import get_connection
 from ZODB.POSException import ConflictError
 
@@ -43,6 +45,8 @@ TM_TWEEN = "pyramid_tm.tm_tween_factory"
 _REFUSAL = "opalexe_journal_refusal"
 _PENDING = "opalexe_journal_pending"
 _NOTES = "opalexe_journal_notes"
+_SEEN = "opalexe_journal_seen"
+PROXY_TWEEN = "opalexe_core.proxy.proxy_trust_tween_factory"
 
 #: Posted fields a failed login's entry may keep (never a password).
 LOGIN_FIELDS = ("email",)
@@ -173,6 +177,7 @@ def journal_tween_factory(handler, registry):
 
     def journal_tween(request):
         response = handler(request)
+        setattr(request, _SEEN, True)
         if _is_static(request):
             return response
         reason = _reason(request, response)
@@ -186,10 +191,22 @@ def journal_tween_factory(handler, registry):
     return journal_tween
 
 
+def early_refusal_entry(request, response) -> dict:
+    """The entry of a request refused before it reached the application (the
+    proxy's check: proxy-only headers by another path than nginx's): its
+    sender is unknown, its address the peer's, whatever headers it forged."""
+    return make_entry(at=datetime.now(UTC), method="anonymous", ip=request.environ.get("REMOTE_ADDR"),
+                      action="request.refused", path=_path(request), outcome=REFUSED,
+                      reason=f"Requête refusée avant l'application ({response.status})",
+                      details={"method": request.environ.get("REQUEST_METHOD"), "status": response.status_code})
+
+
 def refusal_tween_factory(handler, registry):
     def refusal_tween(request):
         response = handler(request)
         entry = getattr(request, _PENDING, None)
+        if entry is None and not getattr(request, _SEEN, False) and response.status_code >= 400:
+            entry = early_refusal_entry(request, response)
         if entry is not None:
             write_alone(registry._zodb_databases[JOURNAL_DB], entry)
         return response
@@ -219,6 +236,6 @@ def write_alone(db, entry: dict, attempts: int = 5) -> None:
 
 
 def includeme(config):
-    config.add_tween("opalexe_core.journal.web.journal_tween_factory", under=TM_TWEEN, over=EXCVIEW)
-    config.add_tween("opalexe_core.journal.web.refusal_tween_factory", over=TM_TWEEN)
+    config.add_tween("opalexe_core.journal.web.journal_tween_factory", under=(TM_TWEEN, PROXY_TWEEN), over=EXCVIEW)
+    config.add_tween("opalexe_core.journal.web.refusal_tween_factory", under=INGRESS, over=(PROXY_TWEEN, TM_TWEEN))
 

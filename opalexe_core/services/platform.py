@@ -77,7 +77,8 @@ class Platform:
     """
 
     def __init__(self, root, pm, authorizer: Authorizer, settings, *, dispatcher=None,
-                 subscribers: Iterable[Subscriber] = (), clock: Callable[[], datetime] = utcnow):
+                 subscribers: Iterable[Subscriber] = (), clock: Callable[[], datetime] = utcnow,
+                 login_limiter=None):
         self.root = root
         self.pm = pm
         self.authorizer = authorizer
@@ -85,6 +86,8 @@ class Platform:
         self.dispatcher = dispatcher
         self.subscribers = tuple(subscribers)
         self.clock = clock
+        #: counts login attempts (:class:`~opalexe_core.ratelimit.LoginLimiter`); None: no limit
+        self.login_limiter = login_limiter
 
     @classmethod
     def offline(cls, root, pm, settings=None, **kw) -> Platform:

@@ -152,19 +152,25 @@ def test_a_rolled_back_change_leaves_a_refusal_and_not_its_event(tmp_path):
         assert entry["email"] == demo_email("admin")
 
 
-@pytest.mark.parametrize("trusted", ["", "127.0.0.1"])
-def test_the_address_comes_from_the_trusted_proxy_only(tmp_path, trusted):
-    settings = test_settings(file_storage_uri(tmp_path), **{"opalexe.trusted_proxies": trusted})
+def test_the_address_comes_from_the_proxy_only(tmp_path):
+    """The proxy's path (here its secret) makes X-Forwarded-For believed; the
+    same header sent directly is refused, and journaled with the peer's
+    address, never the forged one."""
+    settings = test_settings(file_storage_uri(tmp_path), **{"opalexe.proxy.secret": "s" * 40})
     with running_app(settings) as app:
         recorder = Recorder(app)
         client = browser_client(app)
-        client.get("/", headers={"X-Forwarded-For": "198.51.100.7"},
+        client.get("/", headers={"X-Forwarded-For": "198.51.100.7", "X-Opalexe-Proxy-Secret": "s" * 40},
                    extra_environ={"REMOTE_ADDR": "127.0.0.1"})
         entry = one(recorder.new())
-        assert entry["ip"] == ("198.51.100.7" if trusted else "127.0.0.1")
-        client.get("/", headers={"X-Forwarded-For": "198.51.100.7"},
-                   extra_environ={"REMOTE_ADDR": "203.0.113.9"})
-        assert one(recorder.new())["ip"] == "203.0.113.9"  # forged, from a non-proxy peer: ignored
+        assert entry["ip"] == "198.51.100.7" and entry["outcome"] == "allowed"
+        client.get("/", headers={"X-Forwarded-For": "198.51.100.7"}, extra_environ={"REMOTE_ADDR": "203.0.113.9"},
+                   status=400)
+        entry = one(recorder.new())
+        assert entry["ip"] == "203.0.113.9" and entry["outcome"] == "refused"
+        assert entry["action"] == "request.refused" and entry["account"] is None
+        client.get("/", extra_environ={"REMOTE_ADDR": "203.0.113.9"})
+        assert one(recorder.new())["ip"] == "203.0.113.9"
 
 
 def test_an_undecodable_address_is_journaled_as_refused(testapp, recorder):
