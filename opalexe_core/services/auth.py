@@ -129,6 +129,7 @@ def authenticate(platform: Platform, attempt: LoginAttempt) -> LoggedIn | Regist
     if account is None and identity.email_verified and identity.email:
         account = accounts.find_by_email(identity.email)
         if account is not None:
+            _require_active(account)  # before linking: a refusal stores nothing
             accounts.link_identity(account, identity.provider, identity.subject)
     if account is None:
         return RegistrationRequired(identity)
@@ -149,11 +150,15 @@ def _verified_certificate(platform: Platform, provider: AuthProvider, attempt: L
     return verify_certificate(attempt.client_certificate_pem, store, platform.now())
 
 
-def _open_login(platform: Platform, account: Account, identity: Identity, client_address: str | None) -> LoggedIn:
+def _require_active(account: Account) -> None:
     if not account.active:
         raise AuthenticationError(
             _("Votre compte est désactivé : adressez-vous à l'administrateur de la plateforme.")
         )
+
+
+def _open_login(platform: Platform, account: Account, identity: Identity, client_address: str | None) -> LoggedIn:
+    _require_active(account)
     login_id = account.open_login(platform.now())
     facts = dict(identity.attributes)
     if (account.identity_facts or {}) != facts:

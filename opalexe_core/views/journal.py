@@ -70,7 +70,8 @@ def _page(request, title, form_html, page, **extra):
             "export_hint": extra.pop("export_hint", None), **extra}
 
 
-@view_config(context=Expertise, name="journal", renderer="opalexe_core:templates/journal.pt", permission=JOURNAL)
+@view_config(context=Expertise, name="journal", renderer="opalexe_core:templates/journal.pt", permission=JOURNAL,
+             request_method="GET")
 def expertise_journal(context, request):
     accounts = request.opalexe_root.accounts
     participants = sorted(
@@ -131,7 +132,7 @@ def _evidence(request):
     return evidences.evidence_for(request.opalexe_platform, request.opalexe_actor, evidence_id)
 
 
-@view_config(route_name="evidence_certificate", permission=PUBLIC)
+@view_config(route_name="evidence_certificate", permission=PUBLIC, request_method="GET")
 def certificate(request):
     pem = evidences.platform_certificate(request.opalexe_platform, request.registry.opalexe_journal.signer)
     if pem is None:
@@ -140,7 +141,8 @@ def certificate(request):
                     content_disposition='attachment; filename="certificat-plateforme.pem"')
 
 
-@view_config(route_name="evidences_of_document", renderer="opalexe_core:templates/evidences.pt")
+@view_config(route_name="evidences_of_document", renderer="opalexe_core:templates/evidences.pt",
+             request_method="GET")
 def evidences_of_document(request):
     document_id = request.matchdict["document_id"]
     found = evidences.evidences_of_document(request.opalexe_platform, request.opalexe_actor, document_id)
@@ -160,7 +162,7 @@ def _summary(request, evidence):
             "deposit": evidence.kind == DEPOSIT}
 
 
-@view_config(route_name="evidence", renderer="opalexe_core:templates/evidence.pt")
+@view_config(route_name="evidence", renderer="opalexe_core:templates/evidence.pt", request_method="GET")
 def evidence_page(request):
     try:
         evidence = _evidence(request)
@@ -175,7 +177,7 @@ def evidence_page(request):
             "certificate_url": request.route_url("evidence_certificate")}
 
 
-@view_config(route_name="evidence_file")
+@view_config(route_name="evidence_file", request_method="GET")
 def evidence_file(request):
     name = request.matchdict["file"]
     if name not in EVIDENCE_FILES:

@@ -40,6 +40,7 @@ def signed_site(tmp_path, softhsm_token):
             yield app, server
 
 
+@pytest.mark.browser
 def test_signing_now_and_downloading_an_evidence(page, signed_site):
     app, server = signed_site
     visitor = Visitor(page, server)

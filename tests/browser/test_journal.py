@@ -1,10 +1,12 @@
 """The expert reads the case's journal in a browser and filters it."""
 
+import pytest
 from playwright.sync_api import expect
 
 SCREENSHOT = "/tmp/opalexe-journal.png"
 
 
+@pytest.mark.browser
 def test_the_expert_filters_the_case_s_journal(visitor, live_app, tilleuls):
     visitor.log_in("expert")
     visitor.open_case(*tilleuls)
