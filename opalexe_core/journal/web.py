@@ -77,11 +77,12 @@ def _is_static(request) -> bool:
 
 
 def _will_commit(request, response, veto) -> bool:
+    """What ``pyramid_tm`` is about to decide for the request's transaction."""
     if request.tm.isDoomed():
         return False
-    if veto is not None and veto(request, response):
-        return False
-    return True
+    if veto is None:  # without a veto, pyramid_tm aborts after an exception view
+        return getattr(request, "exc_info", None) is None
+    return not veto(request, response)
 
 
 def _reason(request, response) -> str | None:
