@@ -7,6 +7,7 @@ import logging
 from pyramid.config import Configurator
 from pyramid.session import SignedCookieSessionFactory
 
+from .journal.writer import journal_event
 from .permissions import DEFAULT_PERMISSION, PUBLIC
 from .plugins import make_plugin_manager
 from .ratelimit import LoginLimiter
@@ -17,7 +18,7 @@ from .services.auth import collect_providers, development_only
 from .services.outbox import OutboxDispatcher
 from .services.platform import utcnow
 from .settings import Settings, SettingsError
-from .storage import ensure_file_storage_dir, opened
+from .storage import JournalNotConfigured, ensure_file_storage_dir, ensure_journal_db, journal_uri, opened
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +38,11 @@ def make_app(raw_settings: dict, pm=None):
     raw.setdefault("retry.attempts", "3")
     raw.setdefault("pyramid.default_locale_name", "fr")
     ensure_file_storage_dir(raw.get("zodbconn.uri", ""))
+    try:
+        raw["zodbconn.uri.journal"] = journal_uri(raw)
+    except JournalNotConfigured as error:
+        raise SettingsError(str(error)) from None
+    ensure_file_storage_dir(raw["zodbconn.uri.journal"])
 
     pm = pm or make_plugin_manager(settings.plugins_disabled)
     refuse_development_plugins(pm, settings)
@@ -46,7 +52,7 @@ def make_app(raw_settings: dict, pm=None):
     config.registry.opalexe_authorizer = Authorizer(build_rights_matrix(pm))
     config.registry.opalexe_development_logins = bool(development_only(pm, settings))
     #: In-transaction subscribers of the domain events (the journal).
-    config.registry.opalexe_subscribers = []
+    config.registry.opalexe_subscribers = [journal_event]
     #: What time it is for the services and the logins (a test may set another clock).
     config.registry.opalexe_clock = utcnow
     config.registry.opalexe_login_limiter = LoginLimiter.from_settings(settings)
@@ -79,6 +85,7 @@ def make_app(raw_settings: dict, pm=None):
     config.include(".i18n")
     config.override_asset("opalexe_core:templates/", settings.templates_dir.rstrip("/") + "/")
     config.include(".proxy")
+    config.include(".journal.web")
     config.include(".forms.renderer")
     config.add_static_view("static", "opalexe_core:static", cache_max_age=3600, permission=PUBLIC)
     config.add_static_view("deform-static", "deform:static", cache_max_age=3600, permission=PUBLIC)
@@ -90,6 +97,8 @@ def make_app(raw_settings: dict, pm=None):
         sweep_seconds=settings.outbox_sweep_seconds,
     )
 
+    config.registry.opalexe_journal = make_sequencer(config.registry, pm, settings)
+
     app = config.make_wsgi_app()
     try:
         check_database(app.registry)
@@ -98,7 +107,30 @@ def make_app(raw_settings: dict, pm=None):
             db.close()  # release the FileStorage lock: the operator runs `opalexe init`/`evolve` next
         raise
     app.registry.opalexe_outbox.start()
+    app.registry.opalexe_journal.start()
     return app
+
+
+def make_sequencer(registry, pm, settings: Settings):
+    """The journal's sequencer on the journal database, with the token's
+    key when one is configured (heads and evidences are then signed)."""
+    from datetime import timedelta
+
+    from .journal.sequencer import Sequencer
+    from .journal.signer import Signer
+
+    databases = registry._zodb_databases
+
+    def platform_name() -> str:
+        with opened(databases[""]) as (zodb_root, _manager):
+            try:
+                return get_root(zodb_root).settings.platform_name
+            except (RootMissing, AttributeError):
+                return "Opalexe"
+
+    return Sequencer(databases["journal"], pm=pm, signer=Signer.from_settings(settings),
+                     sign_interval=timedelta(seconds=settings.journal_sign_seconds),
+                     interval_seconds=settings.journal_sequence_seconds, platform_name=platform_name)
 
 
 def refuse_development_plugins(pm, settings: Settings) -> None:
@@ -142,4 +174,6 @@ def check_database(registry) -> None:
         raise DatabaseNotReady(
             f"database schema {version} is newer than the code's {SCHEMA_VERSION}: upgrade Opalexe first"
         )
+    if ensure_journal_db(registry._zodb_databases["journal"]):
+        log.info("opalexe: journal created in its database")
     log.info("opalexe: database at schema %s", SCHEMA_VERSION)

@@ -1,4 +1,4 @@
-"""The ``opalexe`` console script: init, evolve, plugins, outbox, shell, plugin new."""
+"""The ``opalexe`` console script: init, evolve, plugins, outbox, shell, plugin new, audit."""
 
 from __future__ import annotations
 
@@ -41,6 +41,8 @@ class Environment:
     def close(self):
         if self._db is not None:
             self._db.close()
+        if getattr(self, "_journal_db", None) is not None:
+            self._journal_db.close()
 
 
 def cmd_init(env: Environment, args) -> int:
@@ -48,6 +50,10 @@ def cmd_init(env: Environment, args) -> int:
         print("opalexe init: les données de démonstration sont refusées en production.", file=sys.stderr)
         return 2
     result = initialize(env.db, env.pm, demo=args.demo)
+    from .journal.cli import journal_db
+    from .storage import ensure_journal_db
+
+    ensure_journal_db(journal_db(env))
     print(f"Plateforme prête (schéma {result['schema_version']} ; étapes appliquées : {result['steps'] or 'aucune'}).")
     if args.demo:
         print(f"Données de démonstration : {result['demo_cases']} expertise(s) ajoutée(s).")
@@ -178,6 +184,9 @@ def build_parser() -> argparse.ArgumentParser:
                           "vérification n'est pas remplacée)")
     # Writes files only: no configuration file, no database.
     new.set_defaults(func=cmd_plugin_new, needs_platform=False)
+    from .journal.cli import add_parser as add_audit
+
+    add_audit(commands)
     return parser
 
 

@@ -760,3 +760,17 @@ class TermsVersion:
     effective_on: date
     text: str
     published_at: datetime
+
+
+# -- Traceability and evidence (issue #17) ----------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class JournalHeadSigned(DomainEvent):
+    """The administrator had the journal's tree head signed on demand: the
+    ``number``-th signed head covers the first ``tree_size`` entries."""
+
+    kind = "journal.head_signed"
+    number: int
+    tree_size: int
+    root_hash: str

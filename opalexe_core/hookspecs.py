@@ -291,6 +291,23 @@ def opalexe_upload_scan(upload, path):
     """
 
 
+@hookspec(firstresult=True)
+def opalexe_evidence_timestamp(digest, hash_algorithm):
+    """Timestamp an evidence with an external timestamping authority (RFC 3161).
+
+    Called when the platform signs an evidence of deposit or of receipt,
+    after its own signature; an answer is kept with the evidence and
+    offered for download beside it (``horodatage.tsr``). Without an answer
+    the platform's own signature stands alone (the default).
+
+    :param digest: the ``bytes`` to timestamp: the SHA-256 of the evidence's
+        signed JSON (the ``messageImprint`` of the request).
+    :param hash_algorithm: ``"sha256"``.
+    :return: the DER-encoded ``TimeStampToken`` (``bytes``) the authority
+        returned, or ``None`` to pass.
+    """
+
+
 # -- Courts and regions -----------------------------------------------------------
 
 

@@ -86,6 +86,11 @@ class Settings:
     ``OPALEXE_PUBLIC_URL``); every URL the platform builds starts with it.
     Required in production; None elsewhere when not given: URLs then follow
     each request's ``Host``.
+    ``journal_sequence_seconds``: how often each process's sequencer seals
+    the journal's accepted entries (``opalexe.journal.sequence_seconds``,
+    default 5, 0 for no thread: ``opalexe audit sequence`` then does it);
+    ``journal_sign_seconds``: how often a tree head is signed when entries
+    were added (``opalexe.journal.sign_seconds``, default 3600).
     """
 
     environment: str = "development"
@@ -103,6 +108,8 @@ class Settings:
     outbox_inline: bool = True
     outbox_sweep_seconds: float = 30.0
     public_url: PublicURL | None = None
+    journal_sequence_seconds: float = 5.0
+    journal_sign_seconds: float = 3600.0
 
     @classmethod
     def from_ini(cls, raw: dict) -> Settings:
@@ -165,6 +172,8 @@ class Settings:
             outbox_inline=asbool(raw.get("opalexe.outbox.inline", True)),
             outbox_sweep_seconds=_seconds(raw, "opalexe.outbox.sweep_seconds", 30.0),
             public_url=public_url,
+            journal_sequence_seconds=_seconds(raw, "opalexe.journal.sequence_seconds", 5.0),
+            journal_sign_seconds=_seconds(raw, "opalexe.journal.sign_seconds", 3600.0),
         )
 
 

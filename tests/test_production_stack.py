@@ -61,15 +61,16 @@ pytestmark = pytest.mark.slow
 @dataclass
 class Stack:
     dsn: str
+    journal_dsn: str
     processes: list[ServerProcess]
     site: Nginx
 
 
-def operator_env(dsn: str, blob_dir: Path) -> dict:
-    """What /etc/opalexe/env holds on a host (see the systemd unit): the DSN,
-    the blob cache folder, the session secret shared by every process and
-    the public URL."""
-    _uri, env = relstorage_uri(dsn, blob_dir)
+def operator_env(dsn: str, blob_dir: Path, journal_dsn: str) -> dict:
+    """What /etc/opalexe/env holds on a host (see the systemd unit): the DSNs
+    of the content's and the journal's databases, the blob cache folder,
+    the session secret shared by every process and the public URL."""
+    _uri, env = relstorage_uri(dsn, blob_dir, journal_dsn)
     return {**env, "OPALEXE_SESSION_SECRET": SESSION_SECRET, "OPALEXE_PUBLIC_URL": PUBLIC_URL,
             # This venv holds the demo login for the other tests; a host does not.
             "OPALEXE_PLUGINS_DISABLED": "auth_demo"}
@@ -120,16 +121,16 @@ def socket_folder(parent: Path) -> Path:
 
 @pytest.fixture(scope="module")
 def stack(pg_cluster, nginx_in_front, tmp_path_factory):
-    with fresh_database(pg_cluster) as dsn:
+    with fresh_database(pg_cluster) as dsn, fresh_database(pg_cluster) as journal_dsn:
         workdir = tmp_path_factory.mktemp("production")
-        env = operator_env(dsn, workdir / "blobs")
+        env = operator_env(dsn, workdir / "blobs", journal_dsn)
         opalexe_init(env)
         sockets = socket_folder(workdir)
         processes = [production_process(env, workdir / f"{number}", sockets) for number in range(1, PROCESSES + 1)]
         try:
             for process in processes:
                 process.start()
-            yield Stack(dsn, processes, nginx_in_front([process.unix_socket for process in processes]))
+            yield Stack(dsn, journal_dsn, processes, nginx_in_front([process.unix_socket for process in processes]))
         finally:
             for process in processes:
                 process.stop()
@@ -246,7 +247,7 @@ def test_the_demo_login_does_not_exist_in_production(stack, nginx_certificates):
 def test_production_refuses_to_start_while_the_demo_login_is_installed(stack, tmp_path):
     """The same host's settings, but auth_demo not disabled: pserve stops at
     once and says why."""
-    env = operator_env(stack.dsn, tmp_path / "blobs")
+    env = operator_env(stack.dsn, tmp_path / "blobs", stack.journal_dsn)
     del env["OPALEXE_PLUGINS_DISABLED"]
     process = production_process(env, tmp_path / "refused", tmp_path)
     with pytest.raises(AssertionError, match="did not answer"):
@@ -286,7 +287,7 @@ def test_links_and_redirects_name_the_public_url(stack, nginx_certificates):
 
 
 def test_every_process_shows_a_name_changed_in_the_database_at_once(stack, tmp_path, monkeypatch):
-    uri, env = relstorage_uri(stack.dsn, tmp_path / "blobcache")
+    uri, env = relstorage_uri(stack.dsn, tmp_path / "blobcache", stack.journal_dsn)
     for key, value in env.items():
         monkeypatch.setenv(key, value)  # read by etc/relstorage.conf when the test opens the database
     before = [banner_of(process) for process in stack.processes]  # each process has the old name cached

@@ -43,7 +43,7 @@ import pkgutil
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import webtest
@@ -63,6 +63,7 @@ from opalexe_core.api import (
     AuthMethod,
     DomainEvent,
     Identity,
+    JournalHeadSigned,
     LoginAttempt,
     LoginClosed,
     LoginEnd,
@@ -77,6 +78,7 @@ from opalexe_core.api import (
 from opalexe_core.plugins import installed_plugin_names, make_plugin_manager
 from opalexe_core.services import accounts as account_services
 from opalexe_core.services import auth, expertises, lawyers, site, terms
+from opalexe_core.services import journal as journal_services
 from opalexe_core.services.demo import demo_email
 from opalexe_core.services.outbox import OutboxDispatcher
 from opalexe_core.services.platform import Actor, Refused
@@ -526,6 +528,57 @@ ROUTES: dict[str, Row] = {
     ),
 }
 
+class SoftwareSigner:
+    """A signer whose key is in memory, for the table only: the token's key
+    and its tests are in tests/journal/ (issue #17)."""
+
+    def __init__(self):
+        from cryptography import x509
+        from cryptography.hazmat.primitives import hashes, serialization
+        from cryptography.hazmat.primitives.asymmetric import ec
+
+        self.key = ec.generate_private_key(ec.SECP256R1())
+        name = x509.Name([x509.NameAttribute(x509.oid.NameOID.COMMON_NAME, "table")])
+        now = datetime.now(UTC)
+        self.pem = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(self.key.public_key())
+                    .serial_number(1).not_valid_before(now).not_valid_after(now + timedelta(days=1))
+                    .sign(self.key, hashes.SHA256()).public_bytes(serialization.Encoding.PEM).decode())
+
+    def fingerprint(self) -> str:
+        return "0" * 64
+
+    def certificate_pem(self) -> str:
+        return self.pem
+
+    def sign(self, data: bytes) -> bytes:
+        from cryptography.hazmat.primitives import hashes
+        from cryptography.hazmat.primitives.asymmetric import ec
+
+        return self.key.sign(data, ec.ECDSA(hashes.SHA256()))
+
+
+def with_signer(world) -> None:
+    world.app.registry.opalexe_journal.signer = SoftwareSigner()
+
+
+def signed_heads(world) -> int:
+    with opened(world.app.registry._zodb_databases["journal"]) as (zodb_root, _manager):
+        return len(zodb_root["opalexe_journal"].heads)
+
+
+ROUTES["Root:journal"] = Row(
+    setup=with_signer,
+    allowed=Drive("admin", lambda w, c: post(c, "/journal"), (302,), lands="/journal"),
+    events=(JournalHeadSigned,),
+    observe=signed_heads,
+    expect=one_more,
+    refused=(
+        Drive(ANONYMOUS, lambda w, c: post(c, "/journal"), (302,), "anonymous: to the login page", "/connexion"),
+        Drive("expert", lambda w, c: post(c, "/journal"), (403,), "not an administrator"),
+        Drive("admin", lambda w, c: post(c, "/journal", csrf=False), (400,), "no CSRF token"),
+    ),
+)
+
 #: Views that accept a POST (they name no request method) but only read:
 #: why, and who may see them (a POST by that actor must change nothing).
 READS_ONLY: dict[str, tuple[str, str, Callable[[World], str]]] = {
@@ -945,8 +998,29 @@ SERVICE_REFUSALS: dict[str, list[tuple[str, Callable[[Cast], object], Callable]]
     ],
 }
 
+SERVICE_REFUSALS.update({
+    "journal.expertise_journal": [
+        (who, lambda c, who=who: journal_services.expertise_journal(c.platform, c.actor(who), c.case),
+         refused_with(Refused))
+        for who in (ANONYMOUS, "lawyer", "other", "admin")
+    ],
+    "journal.platform_journal": [
+        (who, lambda c, who=who: journal_services.platform_journal(c.platform, c.actor(who)), refused_with(Refused))
+        for who in (ANONYMOUS, "expert", "lawyer")
+    ],
+    "journal.sign_now": [
+        (who, lambda c, who=who: journal_services.sign_now(c.platform, c.actor(who), None), refused_with(Refused))
+        for who in (ANONYMOUS, "expert")
+    ],
+})
+
 #: Services that change nothing, or only as the platform itself: why.
 SERVICES_WITHOUT_CHANGE = {
+    "evidence.journal_of": "reads: the journal of the platform's database",
+    "evidence.may_see": "answers whether an actor may see an evidence",
+    "evidence.evidence_for": "reads an evidence; refuses whom it does not concern (tests/journal/test_evidence.py)",
+    "evidence.evidences_of_document": "reads the evidences of a document the actor may see",
+    "evidence.platform_certificate": "reads the platform's public certificate",
     "auth.providers": "reads the installed providers",
     "auth.registration_fields": "reads the plugins' registration fields",
     "auth.find_provider": "reads the installed providers",

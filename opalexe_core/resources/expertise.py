@@ -86,8 +86,9 @@ class Expertise(Persistent):
     __name__ = None
 
     __acl__ = [
-        (Allow, role_principal(Role.EXPERT), ("view", "manage", "advance")),
-        (Allow, role_principal(Role.CO_EXPERT), ("view", "manage")),
+        (Allow, role_principal(Role.EXPERT), ("view", "manage", "advance", "journal")),
+        (Allow, role_principal(Role.CO_EXPERT), ("view", "manage", "journal")),
+        (Allow, role_principal(Role.MAGISTRAT), ("view", "journal")),
         *[(Allow, role_principal(role), "view") for role in Role],
         DENY_ALL,
     ]

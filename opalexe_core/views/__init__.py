@@ -10,6 +10,7 @@ def includeme(config):
     config.add_request_method(return_path, "opalexe_return_path", reify=True)
     config.add_route("authenticate", "/authentification/{provider}")
     config.add_subscriber(refuse_subpaths, ContextFound)
+    config.include(".journal")  # the evidences' routes
     config.scan(".")
 
 
@@ -26,8 +27,10 @@ def refused(request, error) -> None:
     """A service refused (``error``: a UserError): nothing of this request is
     committed, whatever the service changed before refusing; 403 when the
     actor lacked the right, 400 when the request was wrong."""
+    from ..journal.web import note_refusal
     from ..services.platform import Refused
 
+    note_refusal(request, error.message)
     request.tm.doom()
     request.response.status = 403 if isinstance(error, Refused) else 400
 

@@ -34,6 +34,7 @@ from .infra import (  # noqa: F401
     pg_cluster,
     pg_database,
     pg_durable_cluster,
+    pg_journal_database,
     playwright_instance,
     slapd_directory,
     softhsm_token,
@@ -77,7 +78,9 @@ def storage(request, tmp_path, monkeypatch) -> Storage:
     if request.param == "filestorage":
         return Storage("filestorage", file_storage_uri(tmp_path / "var"))
     dsn = request.getfixturevalue("pg_database")
-    uri, env = relstorage_uri(dsn, tmp_path / "blobcache")
+    # The journal's database of its own, beside the content's.
+    journal_dsn = request.getfixturevalue("pg_journal_database")
+    uri, env = relstorage_uri(dsn, tmp_path / "blobcache", journal_dsn)
     for key, value in env.items():
         monkeypatch.setenv(key, value)
     return Storage("relstorage", uri, env)
@@ -93,7 +96,8 @@ def durable_storage(request, tmp_path, monkeypatch) -> Storage:
         return Storage("filestorage", file_storage_uri(tmp_path / "var"))
     cluster = request.getfixturevalue("pg_durable_cluster")
     cluster.create_database("opalexe")
-    uri, env = relstorage_uri(cluster.dsn("opalexe"), tmp_path / "blobcache")
+    cluster.create_database("opalexe_journal")
+    uri, env = relstorage_uri(cluster.dsn("opalexe"), tmp_path / "blobcache", cluster.dsn("opalexe_journal"))
     for key, value in env.items():
         monkeypatch.setenv(key, value)
     return Storage("relstorage", uri, env, cluster)

@@ -73,6 +73,14 @@ def pg_database(pg_cluster):
         yield dsn
 
 
+@pytest.fixture
+def pg_journal_database(pg_cluster):
+    """A second fresh database of ``pg_cluster``, for the journal's
+    database of its own (the ``storage`` fixture's RelStorage variant)."""
+    with fresh_database(pg_cluster) as dsn:
+        yield dsn
+
+
 @contextlib.contextmanager
 def fresh_database(cluster):
     """A fresh, uniquely named database in ``cluster``, dropped on exit; yields

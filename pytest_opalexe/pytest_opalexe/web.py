@@ -23,9 +23,20 @@ def file_storage_uri(directory: Path) -> str:
     return f"file://{directory}/Data.fs?blobstorage_dir={directory}/blobs"
 
 
-def relstorage_uri(dsn: str, blob_dir: Path) -> tuple[str, dict]:
-    """The shipped ZConfig file, with the environment it reads."""
-    return f"zconfig://{etc_file('relstorage.conf')}#main", {"OPALEXE_PG_DSN": dsn, "OPALEXE_BLOB_DIR": str(blob_dir)}
+def relstorage_uri(dsn: str, blob_dir: Path, journal_dsn: str | None = None) -> tuple[str, dict]:
+    """The shipped ZConfig file, with the environment it reads; with
+    ``journal_dsn`` (a database of its own), the environment of the
+    journal's (``etc/journal.conf``, see :func:`journal_relstorage_uri`)."""
+    env = {"OPALEXE_PG_DSN": dsn, "OPALEXE_BLOB_DIR": str(blob_dir)}
+    if journal_dsn is not None:
+        env["OPALEXE_JOURNAL_PG_DSN"] = journal_dsn
+    return f"zconfig://{etc_file('relstorage.conf')}#main", env
+
+
+def journal_relstorage_uri() -> str:
+    """The journal's RelStorage database: the shipped ``etc/journal.conf``,
+    which reads ``OPALEXE_JOURNAL_PG_DSN``."""
+    return f"zconfig://{etc_file('journal.conf')}#journal"
 
 
 #: The installed plugins a test app loads unless told otherwise: the demo
@@ -46,6 +57,8 @@ def test_settings(uri: str, plugins=DEFAULT_PLUGINS, **overrides) -> dict:
     ``app.registry.opalexe_outbox.deliver()`` when it needs one)."""
     settings = {
         "zodbconn.uri": uri,
+        # No sequencer thread: a test seals with app.registry.opalexe_journal.run().
+        "opalexe.journal.sequence_seconds": "0",
         "opalexe.environment": "test",
         "opalexe.secure_cookies": "false",
         "opalexe.session_secret": "test-secret-" + "x" * 32,
@@ -58,6 +71,8 @@ def test_settings(uri: str, plugins=DEFAULT_PLUGINS, **overrides) -> dict:
         settings["opalexe.templates_dir"] = str(templates_dir())
     except CheckoutNotFound:
         pass
+    if uri.startswith("zconfig://") and uri.endswith("relstorage.conf#main"):
+        settings["zodbconn.uri.journal"] = journal_relstorage_uri()
     settings.update(overrides)
     return settings
 
@@ -104,6 +119,9 @@ def close_app(app) -> None:
     outbox = getattr(app.registry, "opalexe_outbox", None)
     if outbox is not None:
         outbox.stop()
+    journal = getattr(app.registry, "opalexe_journal", None)
+    if journal is not None:
+        journal.stop()
     for db in getattr(app.registry, "_zodb_databases", {}).values():
         db.close()
 
