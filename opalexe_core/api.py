@@ -34,6 +34,7 @@ from .contract import (
     AuthMethod,
     AuthProvider,
     CaseFacts,
+    CertificateAuthorityCreated,
     CourtKind,
     Credentials,
     DocumentDeposited,
@@ -54,15 +55,19 @@ from .contract import (
     NamingError,
     PaperReason,
     ParticipantAdded,
+    ParticipantInvited,
     PartyFacts,
     PartyKind,
     PartySide,
     Profile,
+    RevocationListPublished,
     Right,
     RightAmendment,
     Role,
     ScanVerdict,
     SiteSettingsChanged,
+    SoftwareCertificateIssued,
+    SoftwareCertificateRevoked,
     Speciality,
     Status,
     StatusChanged,
@@ -73,6 +78,7 @@ from .contract import (
 from .labels import label
 from .markers import CONTRACT_VERSION, hookimpl
 from .permissions import DEFAULT_PERMISSION, PUBLIC
+from .plugin_services import PluginServices, ServicesUnavailable
 
 #: The renderer global a plugin's page template fills:
 #: ``<metal:page use-macro="opalexe_layout">`` with the slots ``title`` and ``content``.
@@ -104,6 +110,15 @@ def find_account(request, email: str) -> AccountFacts | None:
     return account.facts() if account is not None else None
 
 
+def plugin_services(request) -> PluginServices:
+    """The :class:`PluginServices` of ``request``, for a plugin's own views:
+    its storage area (``area(name)`` in the request's transaction,
+    ``change(name, function)`` in one of its own), the mailer bound to the
+    request's transaction, links, accounts. The login and event hooks receive
+    theirs as their ``services`` argument."""
+    return request.opalexe_plugin_services
+
+
 __all__ = [
     "CONTRACT_VERSION",
     "DEFAULT_PERMISSION",
@@ -122,6 +137,7 @@ __all__ = [
     "AuthProvider",
     "AuthenticationError",
     "CaseFacts",
+    "CertificateAuthorityCreated",
     "CourtKind",
     "Credentials",
     "DocumentDeposited",
@@ -142,15 +158,21 @@ __all__ = [
     "NamingError",
     "PaperReason",
     "ParticipantAdded",
+    "ParticipantInvited",
     "PartyFacts",
     "PartyKind",
     "PartySide",
+    "PluginServices",
     "Profile",
+    "RevocationListPublished",
     "Right",
     "RightAmendment",
     "Role",
     "ScanVerdict",
+    "ServicesUnavailable",
     "SiteSettingsChanged",
+    "SoftwareCertificateIssued",
+    "SoftwareCertificateRevoked",
     "Speciality",
     "Status",
     "StatusChanged",
@@ -163,4 +185,5 @@ __all__ = [
     "hookimpl",
     "label",
     "login_url",
+    "plugin_services",
 ]

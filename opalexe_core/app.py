@@ -8,6 +8,7 @@ from pyramid.config import Configurator
 from pyramid.session import SignedCookieSessionFactory
 
 from .permissions import DEFAULT_PERMISSION, PUBLIC
+from .plugin_services import PluginServices
 from .plugins import make_plugin_manager
 from .resources.root import RootMissing, get_root, request_root, root_factory
 from .rights import build_rights_matrix
@@ -81,7 +82,7 @@ def make_app(raw_settings: dict, pm=None):
     pm.hook.opalexe_config_include(config=config, settings=settings)
     config.registry.opalexe_outbox = OutboxDispatcher(
         config.registry._zodb_databases[""], pm, inline=settings.outbox_inline,
-        sweep_seconds=settings.outbox_sweep_seconds,
+        sweep_seconds=settings.outbox_sweep_seconds, services=PluginServices.for_registry(config.registry),
     )
 
     app = config.make_wsgi_app()

@@ -18,7 +18,12 @@ from dataclasses import dataclass
 
 import transaction
 
-from . import step0001_layout, step0002_account_logins, step0003_outbox_identities
+from . import (
+    step0001_layout,
+    step0002_account_logins,
+    step0003_outbox_identities,
+    step0008_plugin_areas_certificates,
+)
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +32,7 @@ STEPS = (
     (1, step0001_layout.evolve),
     (2, step0002_account_logins.evolve),
     (3, step0003_outbox_identities.evolve),
+    (8, step0008_plugin_areas_certificates.evolve),
 )
 
 SCHEMA_VERSION = STEPS[-1][0]

@@ -55,6 +55,11 @@ class Party(Persistent):
 class Participant(Persistent):
     """An account's part in one expertise; ``active`` False keeps its history."""
 
+    # Set when the participant was invited by e-mail (issue #19): when, and
+    # the account id of who invited it. Class defaults: older records read None.
+    invited_at = None
+    invited_by = None
+
     def __init__(self, account_id: str, role: Role, party_id: str | None = None):
         self.account_id = account_id
         self.role = Role(role)

@@ -83,10 +83,10 @@ def authenticate(platform: Platform, attempt: LoginAttempt) -> LoggedIn | Regist
     offered = {provider.id for provider in providers(platform)}
     if attempt.provider not in offered:
         raise AuthenticationError(_("Ce mode de connexion n'est pas proposé sur cette plateforme."))
-    credentials = platform.pm.hook.opalexe_credentials_get(attempt=attempt)
+    credentials = platform.pm.hook.opalexe_credentials_get(attempt=attempt, services=platform.plugin_services)
     if credentials is None or credentials.provider != attempt.provider:
         raise AuthenticationError(_("Aucun identifiant n'a été reçu : recommencez la connexion."))
-    identity = platform.pm.hook.opalexe_identity_get(credentials=credentials)
+    identity = platform.pm.hook.opalexe_identity_get(credentials=credentials, services=platform.plugin_services)
     if identity is None or identity.provider != attempt.provider:
         raise AuthenticationError(_("Vos identifiants n'ont pas pu être vérifiés."))
     accounts = platform.root.accounts

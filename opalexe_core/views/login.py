@@ -23,6 +23,7 @@ from ..resources.root import Root
 from ..security import current_login
 from ..services import auth
 from . import back_to, refused
+from .invitations import landing_url
 
 PENDING_KEY = "opalexe.registration"
 
@@ -66,7 +67,8 @@ def _provider_page(request, provider_id: str) -> str:
 
 
 def _logged_in(request, outcome: auth.LoggedIn) -> HTTPFound:
-    """Close the browser's previous login, renew the session for the new one."""
+    """Close the browser's previous login, renew the session for the new one,
+    and lead to the case the account was invited to (else the dashboard)."""
     _account_id, previous = current_login(request)
     if previous and request.identity is not None:
         auth.close_login(request.opalexe_platform, request.opalexe_actor, previous, LoginEnd.REPLACED)
@@ -74,7 +76,7 @@ def _logged_in(request, outcome: auth.LoggedIn) -> HTTPFound:
     headers = remember(request, outcome.account.id, login_id=outcome.login_id)
     request.session[AUTH_KEY] = {"method": str(identity.auth_method), "provider": identity.provider,
                                  "fingerprint": identity.certificate_fingerprint}
-    return HTTPFound(request.resource_url(request.opalexe_root), headers=headers)
+    return HTTPFound(landing_url(request, outcome.account), headers=headers)
 
 
 @view_config(context=Root, name="inscription", renderer="opalexe_core:templates/registration.pt",
