@@ -262,6 +262,9 @@ class ExpertiseFacts:
     created_at: datetime
     #: (status, when) in order, the first being « créée »
     status_history: tuple[tuple[Status, datetime], ...] = ()
+    #: when each software certificate of its participants was issued (billed
+    #: « certificat logiciel (3 ans) » by the tariff; issue #19)
+    software_certificates: tuple[datetime, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -90,6 +90,10 @@ class Expertise(Persistent):
     __parent__ = None
     __name__ = None
 
+    #: software certificates issued for this case's participants, for billing
+    #: (issue #19): ((serial in hex, when), ...), reassigned on each issue
+    certificates_issued = ()
+
     __acl__ = [
         (Allow, role_principal(Role.EXPERT), ("view", "manage", "advance")),
         (Allow, role_principal(Role.CO_EXPERT), ("view", "manage")),
@@ -161,6 +165,7 @@ class Expertise(Persistent):
             parties=tuple(p.facts() for p in self.parties),
             created_at=self.created_at,
             status_history=tuple((Status(status), at) for status, _actor, at in self.status_history),
+            software_certificates=tuple(at for _serial, at in self.certificates_issued),
         )
 
 
