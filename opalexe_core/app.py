@@ -53,6 +53,7 @@ def make_app(raw_settings: dict, pm=None):
     config.include("pyramid_retry")
     config.include("pyramid_zodbconn")
     config.include("pyramid_mailer")
+    config.include(".mail")
     config.set_session_factory(
         SignedCookieSessionFactory(
             settings.session_secret,

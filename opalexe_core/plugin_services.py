@@ -90,6 +90,14 @@ class PluginServices:
     def now(self) -> datetime:
         return self._clock()
 
+    @property
+    def platform_name(self) -> str:
+        """The platform's name as its administrator set it (« Paramètres »)."""
+        if self.request is not None:
+            return self.request.opalexe_root.settings.platform_name
+        with opened(self._db) as (zodb_root, _manager):
+            return get_root(zodb_root).settings.platform_name
+
     # -- storage ------------------------------------------------------------------------
 
     def area(self, plugin: str) -> PluginArea:
