@@ -1,6 +1,7 @@
 """Software certificates of a case's participants, and the CA's public
 files (its certificate and its revocation list)."""
 
+import itertools
 import re
 import unicodedata
 
@@ -38,6 +39,8 @@ def _holders(request, expertise):
 
 
 def _page(request, context, form_html):
+    # The revoke forms' fields get ids of their own (the issue form has the first ones)
+    counter = itertools.count(1000)
     accounts = request.opalexe_root.accounts
     registry = request.opalexe_root.certificates
     now = request.opalexe_platform.now()
@@ -53,16 +56,17 @@ def _page(request, context, form_html):
             "revoked_at": record.revoked_at,
             "reason": REASON_LABELS.get(record.revocation_reason, record.revocation_reason),
             "valid": record.valid_at(now),
-            "revoke_form": _revoke_form(request, context, record.serial_hex) if not record.revoked else "",
+            "revoke_form": _revoke_form(request, context, record.serial_hex, counter) if not record.revoked else "",
         })
     return {"expertise": context, "form": form_html, "rows": rows, "ca_ready": registry.ca_der is not None,
             "crl_url": request.route_url("pki_crl"), "ca_url": request.route_url("pki_certificate")}
 
 
-def _revoke_form(request, context, serial: str) -> str:
+def _revoke_form(request, context, serial: str, counter) -> str:
     schema = RevokeCertificateSchema().bind(request=request)
     form = deform.Form(schema, action=request.resource_url(context, "revoquer-certificat"),
-                       buttons=(deform.Button("submit", _("Révoquer")),), formid=f"revoke-{serial}", focus="off")
+                       buttons=(deform.Button("submit", _("Révoquer")),), formid=f"revoke-{serial}", focus="off",
+                       counter=counter)
     return form.render({"serial": serial, "reason": "cessation_of_operation"})
 
 
