@@ -34,7 +34,8 @@ def _holders(request, expertise):
     for participant in eligible_participants(expertise):
         account = accounts.get(participant.account_id)
         if account is not None and account.active:
-            holders.append((account.id, f"{account.display_name} ({request.localizer.translate(ROLE_LABELS[participant.role])})"))
+            role = request.localizer.translate(ROLE_LABELS[participant.role])
+            holders.append((account.id, f"{account.display_name} ({role})"))
     return sorted(holders, key=lambda item: item[1].lower())
 
 

@@ -292,7 +292,8 @@ def _token_key(token: str) -> str:
 def open_reset(area, account_id: str, moment: datetime) -> str | None:
     """A reset token for the account, or ``None`` past the hourly limit."""
     resets = area.tree("resets")
-    recent = [r for r in resets.values() if r["account_id"] == account_id and moment - r["opened_at"] < timedelta(hours=1)]
+    recent = [r for r in resets.values()
+              if r["account_id"] == account_id and moment - r["opened_at"] < timedelta(hours=1)]
     if len(recent) >= RESETS_PER_HOUR:
         return None
     for key, record in list(resets.items()):

@@ -5,6 +5,7 @@ from datetime import UTC, datetime, timedelta
 import argon2
 import pytest
 
+# isort: split
 from opalexe_auth_email_otp import state
 
 
