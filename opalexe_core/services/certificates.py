@@ -226,3 +226,24 @@ def revoke_certificate(platform: Platform, actor: Actor, expertise, serial_hex: 
                    account_id=record.account_id, serial=record.serial_hex, reason=reason,
                    crl_number=platform.root.certificates.crl_number)
     return record
+
+
+# -- for the client-certificate login (issue #18) ----------------------------------------------
+
+
+def verification_material(root) -> tuple[bytes, bytes] | None:
+    """What a client-certificate verifier needs to accept the platform's
+    software certificates: the CA's certificate and its current CRL (DER),
+    or ``None`` before ``opalexe ca``. (The same are published at
+    ``/pki/autorite.crt`` and ``/pki/autorite.crl``, and written by
+    ``opalexe ca --certificate-out/--crl-out``.)"""
+    registry = root.certificates
+    if registry.ca_der is None or registry.crl_der is None:
+        return None
+    return registry.ca_der, registry.crl_der
+
+
+def holder_of(root, certificate_der: bytes) -> IssuedCertificate | None:
+    """The record of a software certificate this CA issued (its account, its
+    case, whether it is revoked), found by the certificate's SHA-256."""
+    return root.certificates.by_sha256(fingerprint(certificate_der))

@@ -29,9 +29,11 @@ from opalexe_core.keystore import KeyStore
 from opalexe_core.services.certificates import (
     CertificateError,
     create_authority,
+    holder_of,
     issue_certificate,
     publish_crl,
     revoke_certificate,
+    verification_material,
 )
 from opalexe_core.services.demo import demo_email
 from opalexe_core.services.expertises import add_participant
@@ -166,6 +168,10 @@ def test_an_issued_certificate_passes_the_chain_and_crl_check_and_is_refused_onc
         new_crl = platform.root.certificates.crl_der
     with pytest.raises(RevokedError):
         verify(der, ca_der, new_crl)
+    with platform_of(app) as platform:  # what the card login's verifier reads (issue #18)
+        assert verification_material(platform.root) == (ca_der, new_crl)
+        holder = holder_of(platform.root, der)
+        assert (holder.account_id, holder.revoked) == (intervenant.id, True)
     listed = asn1_crl.CertificateList.load(new_crl)
     assert [entry["user_certificate"].native for entry in listed["tbs_cert_list"]["revoked_certificates"]] == [
         int(serial, 16)]
