@@ -111,7 +111,12 @@ class PluginServices:
         own and commit it; returns what ``function`` returned. Run again (up
         to :data:`CHANGE_ATTEMPTS` times) when the commit conflicts with a
         concurrent change, so ``function`` must change nothing but the area.
-        An exception aborts the change and propagates."""
+        An exception aborts the change and propagates.
+
+        In a request, use it for what a *refused* request must keep (a
+        failure counted): a request that goes on to commit and has changed
+        the same records in its own transaction conflicts with it, and is
+        retried from its start, calling ``change`` again."""
         check_name(plugin, "a plugin name")
         for attempt in range(1, CHANGE_ATTEMPTS + 1):
             with opened(self._db) as (zodb_root, manager):
