@@ -38,6 +38,8 @@ def request_platform(request) -> Platform:
         registry.opalexe,
         dispatcher=registry.opalexe_outbox,
         subscribers=registry.opalexe_subscribers,
+        clock=registry.opalexe_clock,
+        login_limiter=registry.opalexe_login_limiter,
         plugin_services=request.opalexe_plugin_services,
     )
 

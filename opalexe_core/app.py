@@ -10,11 +10,13 @@ from pyramid.session import SignedCookieSessionFactory
 from .permissions import DEFAULT_PERMISSION, PUBLIC
 from .plugin_services import PluginServices
 from .plugins import make_plugin_manager
+from .ratelimit import LoginLimiter
 from .resources.root import RootMissing, get_root, request_root, root_factory
 from .rights import build_rights_matrix
 from .security import Authorizer, SecurityPolicy
-from .services.auth import development_only
+from .services.auth import collect_providers, development_only
 from .services.outbox import OutboxDispatcher
+from .services.platform import utcnow
 from .settings import Settings, SettingsError
 from .storage import ensure_file_storage_dir, opened
 
@@ -46,6 +48,10 @@ def make_app(raw_settings: dict, pm=None):
     config.registry.opalexe_development_logins = bool(development_only(pm, settings))
     #: In-transaction subscribers of the domain events (the journal).
     config.registry.opalexe_subscribers = []
+    #: What time it is for the services and the logins (a test may set another clock).
+    config.registry.opalexe_clock = utcnow
+    config.registry.opalexe_login_limiter = LoginLimiter.from_settings(settings)
+    warn_unconfigured_trust(pm, settings)
 
     config.include("pyramid_chameleon")
     config.include(".templating")
@@ -109,6 +115,16 @@ def refuse_development_plugins(pm, settings: Settings) -> None:
             f"the plugin {plugin} offers the development-only login {provider.id!r}, refused in production: "
             f"uninstall it (pip uninstall {dists.get(plugin, plugin)}) or name it in opalexe.plugins.disabled"
         )
+
+
+def warn_unconfigured_trust(pm, settings: Settings) -> None:
+    """A card provider whose trust store is not configured refuses every login:
+    say so at start-up, not only at the first refused card."""
+    for plugin, provider in collect_providers(pm, settings):
+        if provider.certificate_trust and provider.certificate_trust not in settings.trust_stores:
+            log.error("plugin %s offers %r, which checks certificates against the trust store %r: it is not "
+                      "configured (opalexe.trust.%s.ca_bundle and .crl), every login with it is refused",
+                      plugin, provider.id, provider.certificate_trust, provider.certificate_trust)
 
 
 def check_database(registry) -> None:

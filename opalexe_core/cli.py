@@ -1,4 +1,4 @@
-"""The ``opalexe`` console script: init, evolve, plugins, ca, shell."""
+"""The ``opalexe`` console script: init, evolve, plugins, outbox, ca, shell, plugin new."""
 
 from __future__ import annotations
 
@@ -7,12 +7,16 @@ import code
 import logging
 import os
 import sys
+from pathlib import Path
 
 from pyramid.paster import get_appsettings, setup_logging
 
 from .evolve import SCHEMA_VERSION, EvolveContext, NewerSchemaError, pending_steps, refuse_newer, run_evolve
+from .plugin_kit import PluginKitError, new_plugin
 from .plugins import describe_plugins, make_plugin_manager
 from .resources.root import RootMissing, get_root
+from .services.outbox import OutboxDispatcher
+from .services.platform import Actor, Platform
 from .settings import Settings
 from .storage import initialize, open_db, opened
 
@@ -79,6 +83,42 @@ def cmd_plugins(env: Environment, args) -> int:
     return 0
 
 
+def _when(moment) -> str:
+    return moment.isoformat(timespec="seconds") if moment is not None else "—"
+
+
+def cmd_outbox(env: Environment, args) -> int:
+    """The events waiting for delivery; ``--deliver``: deliver the due ones now."""
+    status = 0
+    if args.deliver:
+        report = OutboxDispatcher(env.db, env.pm).deliver()
+        print(f"Distribution : {report.delivered} événement(s) distribué(s), {report.failed} en échec, "
+              f"{report.skipped} pas encore dû(s) ou en cours de distribution ailleurs.")
+        status = 1 if report.failed else 0
+    with opened(env.db) as (zodb_root, _manager):
+        try:
+            outbox = get_root(zodb_root).outbox
+        except RootMissing as error:
+            print(f"opalexe outbox: {error}", file=sys.stderr)
+            return 2
+        entries = [(key, outbox.get(key)) for key in outbox.keys()]  # oldest first
+        print(f"Événements distribués depuis la création de la plateforme : {outbox.delivered_count()}.")
+        if not entries:
+            print("Aucun événement en attente.")
+            return status
+        oldest = entries[0][1].event
+        print(f"{len(entries)} événement(s) en attente ; le plus ancien : {_when(oldest.at)} ({oldest.kind}).")
+        failing = [(key, entry) for key, entry in entries if entry.attempts]
+        if failing:
+            print(f"{len(failing)} en échec :")
+        for _key, entry in failing:
+            event = entry.event
+            print(f"  {_when(event.at)}  {event.kind}  {event.id}  {entry.attempts} tentative(s), "
+                  f"prochain essai {_when(entry.next_attempt)}")
+            print(f"    dernière erreur : {entry.last_error}")
+    return status
+
+
 def cmd_ca(env: Environment, args) -> int:
     """Create the certificate authority's key on the PKCS#11 token (once) and
     show its certificate; ``--crl`` signs a new revocation list."""
@@ -138,10 +178,30 @@ def _write(path: str, text: str) -> None:
 
 def cmd_shell(env: Environment, args) -> int:
     with opened(env.db) as (zodb_root, manager):
-        namespace = {"zodb_root": zodb_root, "root": zodb_root.get("opalexe"), "pm": env.pm,
-                     "transaction": manager, "settings": env.settings}
-        banner = ("Opalexe shell: root, pm, settings, transaction (call transaction.commit() to save).")
+        root = zodb_root.get("opalexe")
+        # The plugins' rights amendments included; no dispatcher: what the
+        # shell commits waits in the outbox for the server's sweeper, or
+        # `opalexe outbox --deliver`.
+        platform = Platform.offline(root, env.pm, env.settings) if root is not None else None
+        namespace = {"zodb_root": zodb_root, "root": root, "pm": env.pm, "transaction": manager,
+                     "settings": env.settings, "platform": platform, "operator": Actor.platform(),
+                     "Actor": Actor}
+        banner = ("Opalexe shell: root, pm, settings, transaction (call transaction.commit() to save),\n"
+                  "platform and operator for the services (opalexe_core.services.*: "
+                  "create_account(platform, operator, ...));\n"
+                  "their events wait in the outbox: the server delivers them, or `opalexe outbox --deliver`.")
         code.interact(banner=banner, local=namespace)
+    return 0
+
+
+def cmd_plugin_new(args) -> int:
+    try:
+        target = new_plugin(args.name, Path(args.directory), auth_provider=args.auth_provider)
+    except PluginKitError as error:
+        print(f"opalexe plugin new : {error}. Rien n'a été écrit.", file=sys.stderr)
+        return 2
+    kind = " (fournisseur d'authentification)" if args.auth_provider else ""
+    print(f"Extension {args.name}{kind} écrite dans {target} : lisez son README.md.")
     return 0
 
 
@@ -158,6 +218,10 @@ def build_parser() -> argparse.ArgumentParser:
     evolve.set_defaults(func=cmd_evolve)
     commands.add_parser("plugins", help="lister les extensions et leurs points d'extension").set_defaults(
         func=cmd_plugins)
+    outbox = commands.add_parser("outbox", help="les événements en attente de distribution aux extensions")
+    outbox.add_argument("--deliver", action="store_true",
+                        help="distribuer maintenant les événements dus (code de sortie 1 si un échec)")
+    outbox.set_defaults(func=cmd_outbox)
     ca = commands.add_parser("ca", help="créer l'autorité des certificats logiciels (clé sur le jeton PKCS#11) "
                                         "et afficher son certificat")
     ca.add_argument("--crl", action="store_true", help="signer une nouvelle liste de révocation (à lancer chaque jour)")
@@ -165,11 +229,25 @@ def build_parser() -> argparse.ArgumentParser:
     ca.add_argument("--crl-out", metavar="FICHIER", help="écrire la liste de révocation en vigueur (PEM)")
     ca.set_defaults(func=cmd_ca)
     commands.add_parser("shell", help="console Python sur la base").set_defaults(func=cmd_shell)
+    plugin = commands.add_parser("plugin", help="écrire une extension")
+    plugin_commands = plugin.add_subparsers(dest="plugin_command", required=True)
+    new = plugin_commands.add_parser(
+        "new", help="écrire la distribution d'une nouvelle extension (setup.cfg, code, tests, README)")
+    new.add_argument("name", metavar="NOM", help="nom de l'extension : lettres minuscules, chiffres et _ (mon_acces)")
+    new.add_argument("--directory", "-d", default=".", metavar="DOSSIER",
+                     help="dossier où créer le dossier NOM (défaut : le dossier courant)")
+    new.add_argument("--auth-provider", action="store_true",
+                     help="un fournisseur d'authentification à compléter (développement seulement tant que sa "
+                          "vérification n'est pas remplacée)")
+    # Writes files only: no configuration file, no database.
+    new.set_defaults(func=cmd_plugin_new, needs_platform=False)
     return parser
 
 
 def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
+    if not getattr(args, "needs_platform", True):
+        return args.func(args)
     config_uri = os.path.abspath(args.config)
     if not os.path.exists(config_uri):
         print(f"opalexe: fichier de configuration introuvable : {config_uri}", file=sys.stderr)

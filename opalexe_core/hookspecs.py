@@ -156,17 +156,22 @@ def opalexe_auth_providers_collect(settings):
 
 
 @hookspec(firstresult=True)
-def opalexe_credentials_get(attempt, services):
+def opalexe_credentials_get(attempt, settings, services):
     """Read the credentials of a login attempt.
 
     Called when a login form is posted to the core's login address
     ``/authentification/<provider id>`` (the provider's own page posts
     there, with the CSRF token of the session). Answer only for your own
-    provider id.
+    provider id. For a provider that names a ``certificate_trust``, the core
+    has already verified the visitor's client certificate (chain, dates,
+    usage, revocation) and refused the attempt if it failed: the verified
+    certificate is ``attempt.certificate``.
 
     :param attempt: a :class:`~opalexe_core.contract.LoginAttempt`: the
         provider id, the posted fields, the client certificate forwarded by
-        the trusted proxy, the client's address.
+        the trusted proxy (and its verified facts), the client's address.
+    :param settings: the platform's typed settings (a plugin's own options
+        are ``settings.plugin_options[<plugin name>]``).
     :param services: the request's :class:`~opalexe_core.api.PluginServices`.
     :return: :class:`~opalexe_core.contract.Credentials`, or ``None`` when
         the attempt is not for you.
@@ -174,7 +179,7 @@ def opalexe_credentials_get(attempt, services):
 
 
 @hookspec(firstresult=True)
-def opalexe_identity_get(credentials, services):
+def opalexe_identity_get(credentials, settings, services):
     """Verify credentials and say who they identify.
 
     Called right after ``opalexe_credentials_get`` answered. The core then
@@ -184,15 +189,21 @@ def opalexe_identity_get(credentials, services):
 
     :param credentials: the :class:`~opalexe_core.contract.Credentials` your
         ``opalexe_credentials_get`` returned.
+    :param settings: the platform's typed settings.
     :param services: the request's :class:`~opalexe_core.api.PluginServices`.
         A refused login rolls back the request's transaction: what must
         outlive a refusal (a counter of failures) is written with
         ``services.change``; what a success consumes (a one-time code) with
         ``services.area``, so that it stays unused if the login fails later.
     :return: a verified :class:`~opalexe_core.contract.Identity`, or ``None``
-        when the credentials are not yours.
+        when the credentials are not yours. An identity of profile ``avocat``
+        whose ``attributes`` name a ``bar`` is listed in the « Annuaire des
+        avocats » at each login.
     :raise AuthenticationError: when they are yours but prove nothing
         (wrong, expired, revoked…); its French message is shown as is.
+    :raise AuthenticationUnavailable: when they cannot be checked now (a
+        directory that does not answer): an error page says to try later,
+        and nobody is logged in.
     """
 
 
@@ -206,7 +217,10 @@ def opalexe_registration_fields_collect(identity):
 
     :param identity: the verified :class:`~opalexe_core.contract.Identity`.
     :return: a list of ``colander.SchemaNode`` (each with a ``name``, a
-        French ``title`` and its validator).
+        French ``title`` and its validator); answer only for your own
+        provider's identities. ``opalexe_core.api.registration_field`` gives
+        the core's ready-made fields (telephones, postal address, country,
+        cour d'appel, specialities, approval by the Cour de cassation).
     """
 
 
@@ -231,10 +245,9 @@ def opalexe_jurisdictions_collect():
 def opalexe_specialities_collect():
     """Contribute to the nomenclature of expert specialities (``A.1 Agriculture``…).
 
-    Reserved: declared so plugins can be written against it; no caller yet.
-    Will be called when the registration form and the experts' directory
-    list the specialities; entries are merged by ``code``, a plugin's
-    replacing the core's.
+    Called when the registration form lists the specialities (and wherever
+    the nomenclature is shown); entries are merged by ``code``, a plugin's
+    replacing the core's. The core ships the branches and headings.
 
     :return: a list of :class:`~opalexe_core.contract.Speciality`.
     """

@@ -17,7 +17,7 @@ OPALEXE = str(Path(sys.executable).with_name("opalexe"))
 @pytest.fixture
 def ini(tmp_path, softhsm_token):
     text = (checkout_root() / "development.ini").read_text().replace("%(here)s/var/", f"{tmp_path}/var/")
-    text = text.replace("opalexe.trusted_proxies =\n", "opalexe.trusted_proxies =\n"
+    text = text.replace("opalexe.plugins.disabled =\n", "opalexe.plugins.disabled =\n"
                         f"opalexe.pkcs11.module = {softhsm_token.module_path}\n"
                         f"opalexe.pkcs11.token_label = {softhsm_token.label}\n")
     path = tmp_path / "site.ini"

@@ -25,7 +25,7 @@ def conn():
 def test_a_new_root_is_brought_to_the_code_s_schema(conn):
     connection, manager = conn
     root, steps = ensure_root(connection.root(), make_plugin_manager(), txn=manager)
-    # numbers are allocated per issue, so a branch may skip some (1, 2, 3, 8)
+    # numbers are allocated per issue, so a branch may skip some
     assert steps == [number for number, _step in STEPS]
     assert root.schema_version == SCHEMA_VERSION
     assert root["expertises"] is root.expertises and root["comptes"] is root.accounts

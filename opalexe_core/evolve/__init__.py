@@ -22,6 +22,7 @@ from . import (
     step0001_layout,
     step0002_account_logins,
     step0003_outbox_identities,
+    step0007_cards_terms_lawyers,
     step0008_plugin_areas_certificates,
 )
 
@@ -32,6 +33,7 @@ STEPS = (
     (1, step0001_layout.evolve),
     (2, step0002_account_logins.evolve),
     (3, step0003_outbox_identities.evolve),
+    (7, step0007_cards_terms_lawyers.evolve),
     (8, step0008_plugin_areas_certificates.evolve),
 )
 

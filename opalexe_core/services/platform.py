@@ -81,7 +81,7 @@ class Platform:
 
     def __init__(self, root, pm, authorizer: Authorizer, settings, *, dispatcher=None,
                  subscribers: Iterable[Subscriber] = (), clock: Callable[[], datetime] = utcnow,
-                 plugin_services=None):
+                 login_limiter=None, plugin_services=None):
         self.root = root
         self.pm = pm
         self.authorizer = authorizer
@@ -89,6 +89,8 @@ class Platform:
         self.dispatcher = dispatcher
         self.subscribers = tuple(subscribers)
         self.clock = clock
+        #: counts login attempts (:class:`~opalexe_core.ratelimit.LoginLimiter`); None: no limit
+        self.login_limiter = login_limiter
         self.plugin_services = plugin_services
 
     @classmethod

@@ -119,7 +119,7 @@ def revoke(context, request):
                                     mapping={"serial": record.serial_hex}))
 
 
-@view_config(route_name="pki_certificate", permission=PUBLIC)
+@view_config(route_name="pki_certificate", request_method="GET", permission=PUBLIC)
 def ca_certificate(request):
     der = request.opalexe_root.certificates.ca_der
     if der is None:
@@ -128,7 +128,7 @@ def ca_certificate(request):
                     content_disposition='attachment; filename="opalexe-autorite.crt"')
 
 
-@view_config(route_name="pki_crl", permission=PUBLIC)
+@view_config(route_name="pki_crl", request_method="GET", permission=PUBLIC)
 def revocation_list(request):
     der = request.opalexe_root.certificates.crl_der
     if der is None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import urllib.parse
 from pathlib import Path
 
 import webtest
@@ -135,6 +136,39 @@ def platform_of(app):
 
 def browser_client(app) -> webtest.TestApp:
     return webtest.TestApp(app, extra_environ={"REMOTE_ADDR": "127.0.0.1", "HTTP_HOST": "localhost:80"})
+
+
+#: What waitress puts in the environ of a request that came over its Unix socket.
+OVER_SOCKET = {"REMOTE_ADDR": "localhost", "REMOTE_PORT": "None"}
+
+
+def behind_nginx(app, card=None, client_address: str = "192.0.2.10") -> webtest.TestApp:
+    """A WebTest client whose requests reach ``app`` as nginx's do: over the
+    Unix socket (the app needs ``opalexe.proxy.unix_socket = true``), with
+    the visitor's address and scheme, and the certificate of ``card`` (a
+    :class:`~pytest_opalexe.pki.Card`, or a PEM string) as nginx forwards it."""
+    headers = {"X-Forwarded-For": client_address, "X-Forwarded-Proto": "https", "X-SSL-Client-Verify": "NONE"}
+    if card is not None:
+        pem = card if isinstance(card, str) else card.pem
+        headers.update({"X-SSL-Client-Cert": urllib.parse.quote(pem), "X-SSL-Client-Verify": "FAILED:unknown CA"})
+    environ = {**OVER_SOCKET, "HTTP_HOST": "opalexe.example.org"}
+    environ.update({"HTTP_" + name.upper().replace("-", "_"): value for name, value in headers.items()})
+    return webtest.TestApp(app, extra_environ=environ)
+
+
+def card_login(client: webtest.TestApp, page_path: str, **submit):
+    """Open a card provider's page (``/connexion/carte-expert``…) and press
+    « Continuer »: the answer of the core's login address (``submit``:
+    WebTest's options, e.g. ``expect_errors=True``)."""
+    page = client.get(page_path)
+    return page.forms[0].submit(**submit)
+
+
+def check_boxes(form, values, name: str = "checkbox") -> None:
+    """Check the boxes of a Deform checkbox choice whose values are ``values``
+    (Deform names every box ``checkbox``), and uncheck the others."""
+    for field in form.fields.get(name, ()):
+        field.checked = field._value in set(values)
 
 
 def demo_login(client: webtest.TestApp, key: str):
