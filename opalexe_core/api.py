@@ -169,8 +169,8 @@ def find_account(request, email: str) -> AccountFacts | None:
 def plugin_services(request) -> PluginServices:
     """The :class:`PluginServices` of ``request``, for a plugin's own views:
     its storage area (``area(name)`` in the request's transaction,
-    ``change(name, function)`` in one of its own), the mailer bound to the
-    request's transaction, links, accounts. The login and event hooks receive
+    ``change(name, function)`` in one of its own), mail sent after the
+    request's commit (``send_after_commit``), links, accounts. The login and event hooks receive
     theirs as their ``services`` argument."""
     return request.opalexe_plugin_services
 

@@ -21,11 +21,14 @@ named BTrees of plain data), reached two ways:
   even when the request is refused (counters of failed attempts), and
   every change an event hook makes (there is no request then).
 
-Mail: :attr:`PluginServices.mailer` is pyramid_mailer's. In a request it is
-bound to the request's transaction: ``mailer.send(message)`` goes out after
-the commit, never for a rolled-back change. In an event hook it is not bound
-to anything: ``mailer.send_immediately(message)``, then record that it went
-(the hook is called again if it fails: at least once).
+Mail: :attr:`PluginServices.mailer` is pyramid_mailer's. In a request,
+:meth:`PluginServices.send_after_commit` sends a message once the request's
+change is committed, never for a rolled-back one, and an SMTP server that
+fails then is logged, not turned into an error page over a committed change
+(the person asks again: « Renvoyer le code »). What must arrive whatever
+happens rides on the outbox: in an event hook, ``mailer.send_immediately
+(message)``, then record that it went (the hook is called again if it
+fails: at least once).
 """
 
 from __future__ import annotations
@@ -35,6 +38,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TypeVar
 
+import logging
+
 from ZODB.POSException import ConflictError
 
 from .contract import AccountFacts
@@ -43,6 +48,8 @@ from .resources.root import get_root
 from .storage import opened
 
 T = TypeVar("T")
+
+log = logging.getLogger(__name__)
 
 #: How many times :meth:`PluginServices.change` runs its function when the
 #: commit meets a concurrent change of the same records.
@@ -101,10 +108,18 @@ class PluginServices:
     # -- storage ------------------------------------------------------------------------
 
     def area(self, plugin: str) -> PluginArea:
-        """``plugin``'s area in the request's transaction (see the module's docstring)."""
+        """``plugin``'s area in the request's transaction (see the module's
+        docstring); made the first time. A page that only reads uses
+        :meth:`peek` and ``area.peek(tree)``, which never write."""
         if self.request is None:
             raise ServicesUnavailable("area() needs a request: an event hook uses change()")
         return self.request.opalexe_root.plugin_areas.area(check_name(plugin, "a plugin name"))
+
+    def peek(self, plugin: str) -> PluginArea | None:
+        """``plugin``'s area to read in the request, or ``None`` before its first change."""
+        if self.request is None:
+            raise ServicesUnavailable("peek() needs a request: an event hook uses change()")
+        return self.request.opalexe_root.plugin_areas.get(plugin)
 
     def change(self, plugin: str, function: Callable[[PluginArea], T]) -> T:
         """Run ``function(area)`` on ``plugin``'s area in a transaction of its
@@ -131,6 +146,27 @@ class PluginServices:
                     continue
                 return result
         raise AssertionError("unreachable")
+
+    # -- mail ----------------------------------------------------------------------------
+
+    def send_after_commit(self, message) -> None:
+        """Send ``message`` (a ``pyramid_mailer.message.Message``) after the
+        request's transaction commits; nothing if it is rolled back."""
+        if self.request is None:
+            raise ServicesUnavailable("send_after_commit() needs a request: an event hook sends immediately")
+        from pyramid_mailer.interfaces import IMailer
+
+        mailer = self.request.registry.getUtility(IMailer)
+
+        def send(committed: bool) -> None:
+            if not committed:
+                return
+            try:
+                mailer.send_immediately(message)
+            except Exception:
+                log.exception("mail to %s not sent after commit", ", ".join(message.recipients or ()))
+
+        self.request.tm.get().addAfterCommitHook(send)
 
     # -- links ---------------------------------------------------------------------------
 

@@ -113,3 +113,35 @@ def test_the_public_url_starts_every_link(tmp_path, counter):
     with running_app(settings, plugins={"counter": counter}) as app:
         services = PluginServices.for_registry(app.registry)
         assert services.url("connexion", "courriel") == "https://opalexe.example.org/x/connexion/courriel"
+
+
+class Mailing:
+    """A plugin page mailing after commit, or refusing after asking to mail."""
+
+    @hookimpl
+    def opalexe_config_include(self, config, settings):
+        config.add_route("mail", "/courriel/{outcome}")
+        config.add_view(self.mail, route_name="mail", permission=PUBLIC)
+
+    def mail(self, request):
+        from pyramid_mailer.message import Message
+
+        services = api.plugin_services(request)
+        services.send_after_commit(Message(subject="Code", recipients=["a@example.test"], body="123456"))
+        services.area("mailing").tree("sent")["n"] = 1
+        return HTTPBadRequest() if request.matchdict["outcome"] == "refus" else Response("ok")
+
+
+def test_mail_goes_after_the_commit_and_never_for_a_refused_request(tmp_path, mail_sink, caplog):
+    settings = test_settings(file_storage_uri(tmp_path), **{"mail.host": mail_sink.host,
+                                                            "mail.port": str(mail_sink.port),
+                                                            "mail.default_sender": "opalexe@example.test"})
+    with running_app(settings, plugins={"mailing": Mailing()}) as app:
+        client = browser_client(app)
+        client.get("/courriel/refus", status=400)
+        client.get("/courriel/ok")
+        [sent] = mail_sink.wait_for(1)
+        assert sent["Subject"] == "Code" and len(mail_sink.messages) == 1
+        mail_sink.stop()  # the SMTP server is down: the committed change stays, the failure is logged
+        assert client.get("/courriel/ok").text == "ok"
+        assert "not sent after commit" in caplog.text

@@ -11,11 +11,13 @@ traversable (no URL reaches it) and the administrator's pages do not show it.
 from __future__ import annotations
 
 import re
+from types import MappingProxyType
 
 from BTrees.OOBTree import OOBTree
 from persistent import Persistent
 
 _NAME = re.compile(r"[a-z0-9][a-z0-9_.-]{0,79}")
+_EMPTY = MappingProxyType({})
 
 
 def check_name(name: str, what: str) -> str:
@@ -45,6 +47,12 @@ class PluginArea(Persistent):
             tree = self._trees[name] = OOBTree()
         return tree
 
+    def peek(self, name: str):
+        """The tree ``name`` to read: an empty mapping if there is none yet
+        (reading never writes, so a page that only reads changes nothing)."""
+        tree = self._trees.get(check_name(name, "a tree name"))
+        return tree if tree is not None else _EMPTY
+
     def tree_names(self) -> list[str]:
         return list(self._trees.keys())
 
@@ -60,6 +68,9 @@ class PluginAreas(Persistent):
         if area is None:
             area = self._areas[plugin] = PluginArea(plugin)
         return area
+
+    def get(self, plugin: str) -> PluginArea | None:
+        return self._areas.get(check_name(plugin, "a plugin name"))
 
     def __contains__(self, plugin: str) -> bool:
         return plugin in self._areas

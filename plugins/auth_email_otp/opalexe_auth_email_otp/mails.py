@@ -5,8 +5,9 @@ password-reset link, from Chameleon text templates of this package
 The invitation and the password are sent by the event hook after the
 invitation was committed (the outbox: at least once). The code and the
 reset link are never stored in clear, so they cannot ride on the outbox:
-they are sent by the request that made them, through the mailer bound to
-its transaction, after its commit (never for a refused or rolled-back one).
+they are sent by the request that made them, after its commit (never for a
+refused or rolled-back one; a failing SMTP server is logged, and the person
+asks again).
 """
 
 from __future__ import annotations

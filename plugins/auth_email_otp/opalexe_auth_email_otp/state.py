@@ -83,12 +83,12 @@ def set_password(area, account_id: str, password: str) -> None:
 
 
 def has_password(area, account_id: str) -> bool:
-    return account_id in area.tree("passwords")
+    return account_id in area.peek("passwords")
 
 
 def check_password(area, account_id: str | None, password: str) -> bool:
     """Whether ``password`` is the account's; always takes one argon2 verification."""
-    stored = area.tree("passwords").get(account_id) if account_id else None
+    stored = area.peek("passwords").get(account_id) if account_id else None
     try:
         HASHER.verify(stored or _DUMMY_HASH, password)
     except (argon2.exceptions.VerificationError, argon2.exceptions.InvalidHashError):
@@ -115,7 +115,7 @@ def _key(kind: str, value: str) -> str:
 
 def lock_of(area, account_id: str | None, address: str | None, moment: datetime) -> Lock | None:
     """The lock in force on the account or on the address, if any."""
-    failures = area.tree("failures")
+    failures = area.peek("failures")
     for kind, value in (("account", account_id), ("address", address)):
         if not value:
             continue
@@ -150,7 +150,7 @@ def clear_failures(area, account_id: str) -> None:
 
 
 def failure_count(area, account_id: str, moment: datetime) -> int:
-    entry = area.tree("failures").get(_key("account", account_id)) or {}
+    entry = area.peek("failures").get(_key("account", account_id)) or {}
     return len([at for at in entry.get("at", ()) if moment - at < WINDOW])
 
 
@@ -176,7 +176,7 @@ class SendRefused(Exception):
 
 
 def _check_hourly(area, account_id: str, moment: datetime) -> tuple[datetime, ...]:
-    sends = tuple(at for at in area.tree("code_sends").get(account_id, ()) if moment - at < timedelta(hours=1))
+    sends = tuple(at for at in area.peek("code_sends").get(account_id, ()) if moment - at < timedelta(hours=1))
     if len(sends) >= SENDS_PER_HOUR:
         raise SendRefused("hourly", until=sends[0] + timedelta(hours=1))
     return sends
@@ -201,7 +201,7 @@ def open_challenge(area, account: dict, moment: datetime) -> tuple[str, str]:
 
 def live_challenge(area, challenge_id: str | None, moment: datetime) -> dict | None:
     """The challenge if it may still take a code (or a « Renvoyer le code »)."""
-    record = area.tree("challenges").get(challenge_id) if challenge_id else None
+    record = area.peek("challenges").get(challenge_id) if challenge_id else None
     if record is None or record["used_at"] is not None or record["tries"] >= CODE_TRIES:
         return None
     if moment - record["opened_at"] >= CHALLENGE_LIFETIME:
@@ -242,7 +242,7 @@ class CodeRefused(Exception):
 def check_code(area, challenge_id: str, code: str, moment: datetime) -> dict:
     """The challenge's record if ``code`` is its current code and may be
     used now; raises :class:`CodeRefused` (and changes nothing) otherwise."""
-    record = area.tree("challenges").get(challenge_id) if challenge_id else None
+    record = area.peek("challenges").get(challenge_id) if challenge_id else None
     if record is None:
         raise CodeRefused("gone")
     if record["used_at"] is not None:
@@ -291,11 +291,12 @@ def _token_key(token: str) -> str:
 
 def open_reset(area, account_id: str, moment: datetime) -> str | None:
     """A reset token for the account, or ``None`` past the hourly limit."""
-    resets = area.tree("resets")
+    resets = area.peek("resets")
     recent = [r for r in resets.values()
               if r["account_id"] == account_id and moment - r["opened_at"] < timedelta(hours=1)]
     if len(recent) >= RESETS_PER_HOUR:
         return None
+    resets = area.tree("resets")
     for key, record in list(resets.items()):
         if moment - record["opened_at"] >= timedelta(days=2):
             del resets[key]
@@ -309,7 +310,7 @@ def valid_reset(area, token: str | None, moment: datetime) -> dict | None:
     """The reset's record if ``token`` may still be used."""
     if not token or len(token) > 200:
         return None
-    record = area.tree("resets").get(_token_key(token))
+    record = area.peek("resets").get(_token_key(token))
     if record is None or record["used_at"] is not None or moment >= record["expires_at"]:
         return None
     return record
@@ -331,7 +332,7 @@ def use_reset(area, token: str, password: str, moment: datetime) -> str:
 
 
 def invitation_state(area, event_id: str) -> dict:
-    return dict(area.tree("invitations").get(event_id) or {})
+    return dict(area.peek("invitations").get(event_id) or {})
 
 
 def set_invitation_state(area, event_id: str, moment: datetime, **changes) -> None:

@@ -94,10 +94,9 @@ def _login_url(request) -> str:
 
 
 def login_page(request):
-    services = api.plugin_services(request)
-    area = services.area(PLUGIN)
+    area = api.plugin_services(request).peek(PLUGIN)  # a page that reads: no write, even the first time
     challenge_id = request.session.get(CHALLENGE_KEY)
-    record = state.live_challenge(area, challenge_id, state.now())
+    record = state.live_challenge(area, challenge_id, state.now()) if area is not None else None
     if record is not None:
         return _code_page(request, challenge_id, record)
     request.session.pop(CHALLENGE_KEY, None)
@@ -137,7 +136,7 @@ def login_submit(request):
                          error=refused.message, **page)
         response.status = 400
         return response
-    services.mailer.send(message("code", account.email, request.locale_name, code=code,
+    services.send_after_commit(message("code", account.email, request.locale_name, code=code,
                                  minutes=int(state.CODE_VALIDITY.total_seconds() // 60),
                                  platform=services.platform_name))
     request.session[CHALLENGE_KEY] = challenge_id
@@ -157,7 +156,7 @@ def resend(request):
         _flash(request, send_message(refused))
         return HTTPFound(_login_url(request))
     record = area.tree("challenges")[challenge_id]
-    services.mailer.send(message("code", record["email"], request.locale_name, code=code,
+    services.send_after_commit(message("code", record["email"], request.locale_name, code=code,
                                  minutes=int(state.CODE_VALIDITY.total_seconds() // 60),
                                  platform=services.platform_name))
     _flash(request, _("Un nouveau code vient de vous être envoyé ; il est valable 10 minutes et remplace le "
@@ -184,15 +183,15 @@ def forgot_page(request):
         response.status = 400
         return response
     services = api.plugin_services(request)
-    area = services.area(PLUGIN)
+    known = services.peek(PLUGIN)
     account = services.find_account(data["email"])
     # The same answer whether the address is known or not: the page tells
     # nobody which addresses have an account.
-    if account is not None and account.active and state.has_password(area, account.id):
-        token = state.open_reset(area, account.id, state.now())
+    if account is not None and account.active and known is not None and state.has_password(known, account.id):
+        token = state.open_reset(services.area(PLUGIN), account.id, state.now())
         if token is not None:
             link = request.route_url("email_reset", _query={"jeton": token})
-            services.mailer.send(message("reset", account.email, request.locale_name, name=account.display_name,
+            services.send_after_commit(message("reset", account.email, request.locale_name, name=account.display_name,
                                          link=link, platform=services.platform_name))
     _flash(request, _("Si un compte correspond à cette adresse, un lien pour choisir un nouveau mot de passe "
                       "vient de lui être envoyé ; il est valable une heure."), "success")
@@ -201,10 +200,11 @@ def forgot_page(request):
 
 def reset_page(request):
     services = api.plugin_services(request)
-    area = services.area(PLUGIN)
-    token = request.params.get("jeton", "")
+    known = services.peek(PLUGIN)
+    # the link's token on the page; the form's once posted (never a mix of both)
+    token = (request.POST if request.method == "POST" else request.GET).get("jeton", "")
     form = _form(ResetSchema, request, _("Changer le mot de passe"))
-    if state.valid_reset(area, token, state.now()) is None:
+    if known is None or state.valid_reset(known, token, state.now()) is None:
         request.tm.doom()
         response = _page(request, "reset.pt", form=None, forgot_url=request.route_url("email_forgot"),
                          error=_("Ce lien n'est plus valable : il a déjà servi ou a expiré. Demandez-en un nouveau."))
@@ -219,7 +219,7 @@ def reset_page(request):
         response = _page(request, "reset.pt", form=failure.render(), forgot_url=request.route_url("email_forgot"))
         response.status = 400
         return response
-    state.use_reset(area, data["jeton"], data["password"], state.now())
+    state.use_reset(services.area(PLUGIN), token, data["password"], state.now())
     request.session.pop(CHALLENGE_KEY, None)
     _flash(request, _("Votre mot de passe est changé : connectez-vous avec lui."), "success")
     return HTTPFound(_login_url(request))

@@ -26,6 +26,12 @@ def live(tmp_path, mail_sink):
         yield server
 
 
+def choose_profile(page, provider_id):
+    """« Quel est votre profil d'utilisateur ? »: the profile, then « Continuer »."""
+    page.locator(f"input[data-provider={provider_id}]").check()
+    page.get_by_role("button", name="Continuer").click()
+
+
 def text_of(mail):
     return mail.get_body(("plain",)).get_content()
 
@@ -33,7 +39,7 @@ def text_of(mail):
 def test_invited_participant_logs_in_with_password_and_mailed_code(page, live, mail_sink, tmp_path):
     # the expert invites, through the case's page
     page.goto(live.url + "/connexion")
-    page.locator("a[data-provider=demo]").click()
+    choose_profile(page, "demo")
     page.locator('button[data-email="expert@demo.opalexe.test"]').click()
     page.locator("table.expertises tbody a").filter(has_text="TJ Angers").click()
     page.get_by_role("link", name="Inviter un participant").click()
@@ -50,9 +56,10 @@ def test_invited_participant_logs_in_with_password_and_mailed_code(page, live, m
     assert "Les Tilleuls" in text_of(invitation)
     password = re.search(r"^ {4}(\S{16})\r?$", text_of(password_mail), re.M).group(1)
 
-    # the participant chooses its profile, gives its address and password
+    # the participant, in a browser of its own, chooses its profile, gives its address and password
+    page.context.clear_cookies()
     page.goto(live.url + "/connexion")
-    page.locator("a[data-provider=courriel]").click()
+    choose_profile(page, "courriel")
     expect(page.get_by_role("heading", level=1)).to_have_text("Connexion par adresse électronique")
     page.get_by_label("Adresse électronique").fill(EMAIL)
     page.get_by_label("Mot de passe").fill(password)

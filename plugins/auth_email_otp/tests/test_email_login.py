@@ -335,3 +335,15 @@ def test_an_existing_lawyer_is_invited_without_a_password(site):
     [invitation] = site.wait_mails(1)
     assert invitation["Subject"].startswith("Invitation") and "second courriel" not in site.body(invitation)
     assert len(site.mails_to("vasseur@avocats.example.test")) == 1
+
+
+def test_a_reset_form_posted_with_another_token_is_refused(site):
+    invited(site)
+    person = site.client()
+    form = person.get("/connexion/courriel/mot-de-passe-oublie").forms["form"]
+    form["email"] = NEW
+    form.submit("submit")
+    reset = person.get(reset_link(site, NEW)).forms["form"]
+    reset["jeton"] = "un-jeton-inventé"  # the page's address still holds the real one
+    reset["password"] = reset["password-confirm"] = "un-nouveau-secret-solide"
+    assert "Ce lien n'est plus valable" in reset.submit("submit", status=400).text

@@ -18,6 +18,9 @@ class Area:
     def tree(self, name):
         return self.trees.setdefault(name, {})
 
+    def peek(self, name):
+        return self.trees.get(name, {})
+
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
