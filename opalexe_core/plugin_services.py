@@ -33,12 +33,11 @@ fails: at least once).
 
 from __future__ import annotations
 
+import logging
 import urllib.parse
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TypeVar
-
-import logging
 
 from ZODB.POSException import ConflictError
 
