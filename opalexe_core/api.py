@@ -38,6 +38,7 @@ from .contract import (
     AuthMethod,
     AuthProvider,
     CaseFacts,
+    CertificateAuthorityCreated,
     CertificateFacts,
     CertificateProblem,
     CertificateRefused,
@@ -64,15 +65,19 @@ from .contract import (
     NamingError,
     PaperReason,
     ParticipantAdded,
+    ParticipantInvited,
     PartyFacts,
     PartyKind,
     PartySide,
     Profile,
+    RevocationListPublished,
     Right,
     RightAmendment,
     Role,
     ScanVerdict,
     SiteSettingsChanged,
+    SoftwareCertificateIssued,
+    SoftwareCertificateRevoked,
     Speciality,
     Status,
     StatusChanged,
@@ -87,6 +92,7 @@ from .forms.registration import REGISTRATION_FIELDS, registration_field
 from .labels import label
 from .markers import CONTRACT_VERSION, hookimpl
 from .permissions import DEFAULT_PERMISSION, PUBLIC
+from .plugin_services import PluginServices, ServicesUnavailable
 
 _CN = _NameOID.COMMON_NAME
 
@@ -161,6 +167,15 @@ def find_account(request, email: str) -> AccountFacts | None:
     return account.facts() if account is not None else None
 
 
+def plugin_services(request) -> PluginServices:
+    """The :class:`PluginServices` of ``request``, for a plugin's own views:
+    its storage area (``area(name)`` in the request's transaction,
+    ``change(name, function)`` in one of its own), mail sent after the
+    request's commit (``send_after_commit``), links, accounts. The login and event hooks receive
+    theirs as their ``services`` argument."""
+    return request.opalexe_plugin_services
+
+
 __all__ = [
     "CERTIFICATE_LOGIN_TEMPLATE",
     "CONTRACT_VERSION",
@@ -182,6 +197,7 @@ __all__ = [
     "AuthenticationError",
     "AuthenticationUnavailable",
     "CaseFacts",
+    "CertificateAuthorityCreated",
     "CertificateFacts",
     "CertificateProblem",
     "CertificateRefused",
@@ -208,15 +224,21 @@ __all__ = [
     "NamingError",
     "PaperReason",
     "ParticipantAdded",
+    "ParticipantInvited",
     "PartyFacts",
     "PartyKind",
     "PartySide",
+    "PluginServices",
     "Profile",
+    "RevocationListPublished",
     "Right",
     "RightAmendment",
     "Role",
     "ScanVerdict",
+    "ServicesUnavailable",
     "SiteSettingsChanged",
+    "SoftwareCertificateIssued",
+    "SoftwareCertificateRevoked",
     "Speciality",
     "Status",
     "StatusChanged",
@@ -234,6 +256,7 @@ __all__ = [
     "hookimpl",
     "label",
     "login_url",
+    "plugin_services",
     "registration_field",
     "search_lawyers",
     "specialities",

@@ -9,6 +9,7 @@ from pyramid.session import SignedCookieSessionFactory
 
 from .journal.writer import journal_event
 from .permissions import DEFAULT_PERMISSION, PUBLIC
+from .plugin_services import PluginServices
 from .plugins import make_plugin_manager
 from .ratelimit import LoginLimiter
 from .resources.root import RootMissing, get_root, request_root, root_factory
@@ -64,6 +65,7 @@ def make_app(raw_settings: dict, pm=None):
     config.include("pyramid_retry")
     config.include("pyramid_zodbconn")
     config.include("pyramid_mailer")
+    config.include(".mail")
     config.set_session_factory(
         SignedCookieSessionFactory(
             settings.session_secret,
@@ -94,7 +96,7 @@ def make_app(raw_settings: dict, pm=None):
     pm.hook.opalexe_config_include(config=config, settings=settings)
     config.registry.opalexe_outbox = OutboxDispatcher(
         config.registry._zodb_databases[""], pm, inline=settings.outbox_inline,
-        sweep_seconds=settings.outbox_sweep_seconds,
+        sweep_seconds=settings.outbox_sweep_seconds, services=PluginServices.for_registry(config.registry),
     )
 
     config.registry.opalexe_journal = make_sequencer(config.registry, pm, settings)

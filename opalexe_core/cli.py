@@ -1,4 +1,4 @@
-"""The ``opalexe`` console script: init, evolve, plugins, outbox, shell, plugin new, audit."""
+"""The ``opalexe`` console script: init, evolve, plugins, outbox, ca, shell, plugin new, audit."""
 
 from __future__ import annotations
 
@@ -125,6 +125,63 @@ def cmd_outbox(env: Environment, args) -> int:
     return status
 
 
+def cmd_ca(env: Environment, args) -> int:
+    """Create the certificate authority's key on the PKCS#11 token (once) and
+    show its certificate; ``--crl`` signs a new revocation list."""
+    from asn1crypto import x509
+
+    from .authority import CA_LABEL, certificate_pem, crl_pem, fingerprint
+    from .contract import UserError
+    from .keystore import KeyStoreError
+    from .services.certificates import create_authority, publish_crl
+    from .services.platform import Actor, Platform
+
+    with opened(env.db) as (zodb_root, manager):
+        try:
+            root = get_root(zodb_root)
+        except RootMissing as error:
+            print(f"opalexe ca : {error}", file=sys.stderr)
+            return 2
+        platform = Platform.offline(root, env.pm, settings=env.settings)
+        actor = Actor.platform()
+        try:
+            der = create_authority(platform, actor)
+            if args.crl:
+                publish_crl(platform, actor)
+            manager.get().note("opalexe ca")
+            manager.commit()
+        except (UserError, KeyStoreError) as error:
+            message = error.message if isinstance(error, UserError) else str(error)
+            print(f"opalexe ca : {message}", file=sys.stderr)
+            return 2
+        registry = root.certificates
+        certificate = x509.Certificate.load(der)
+        pkcs11 = env.settings.pkcs11
+        print(f"Autorité de certification : {certificate.subject.human_friendly}")
+        print(f"Clé privée : sur le jeton PKCS#11 « {pkcs11.token_label} », étiquette « {CA_LABEL} »"
+              " (EC P-256, non extractible)")
+        print(f"Numéro de série : {format(certificate.serial_number, 'x')}")
+        print(f"Valable du {certificate.not_valid_before:%d/%m/%Y} au {certificate.not_valid_after:%d/%m/%Y}")
+        print(f"Empreinte SHA-256 : {fingerprint(der)}")
+        if registry.crl_der is not None:
+            print(f"Liste de révocation n° {registry.crl_number}, valable jusqu'au "
+                  f"{registry.crl_next_update:%d/%m/%Y %H:%M} UTC ; certificats révoqués : {len(registry.revoked())}")
+        print(certificate_pem(der), end="")
+        if args.certificate_out:
+            _write(args.certificate_out, certificate_pem(der))
+        if args.crl_out and registry.crl_der is not None:
+            _write(args.crl_out, crl_pem(registry.crl_der))
+    return 0
+
+
+def _write(path: str, text: str) -> None:
+    """Write public material (a certificate, a CRL) atomically."""
+    temporary = f"{path}.tmp"
+    with open(temporary, "w", encoding="ascii") as output:
+        output.write(text)
+    os.replace(temporary, path)
+
+
 def cmd_shell(env: Environment, args) -> int:
     with opened(env.db) as (zodb_root, manager):
         root = zodb_root.get("opalexe")
@@ -171,6 +228,12 @@ def build_parser() -> argparse.ArgumentParser:
     outbox.add_argument("--deliver", action="store_true",
                         help="distribuer maintenant les événements dus (code de sortie 1 si un échec)")
     outbox.set_defaults(func=cmd_outbox)
+    ca = commands.add_parser("ca", help="créer l'autorité des certificats logiciels (clé sur le jeton PKCS#11) "
+                                        "et afficher son certificat")
+    ca.add_argument("--crl", action="store_true", help="signer une nouvelle liste de révocation (à lancer chaque jour)")
+    ca.add_argument("--certificate-out", metavar="FICHIER", help="écrire le certificat de l'autorité (PEM)")
+    ca.add_argument("--crl-out", metavar="FICHIER", help="écrire la liste de révocation en vigueur (PEM)")
+    ca.set_defaults(func=cmd_ca)
     commands.add_parser("shell", help="console Python sur la base").set_defaults(func=cmd_shell)
     plugin = commands.add_parser("plugin", help="écrire une extension")
     plugin_commands = plugin.add_subparsers(dest="plugin_command", required=True)

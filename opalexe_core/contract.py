@@ -291,6 +291,9 @@ class ExpertiseFacts:
     created_at: datetime
     #: (status, when) in order, the first being « créée »
     status_history: tuple[tuple[Status, datetime], ...] = ()
+    #: when each software certificate of its participants was issued (billed
+    #: « certificat logiciel (3 ans) » by the tariff; issue #19)
+    software_certificates: tuple[datetime, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -774,3 +777,78 @@ class JournalHeadSigned(DomainEvent):
     number: int
     tree_size: int
     root_hash: str
+
+
+# -- Invitations (issue #19) ------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class ParticipantInvited(ParticipantAdded):
+    """The expert (or a co-expert) invited somebody by e-mail: the account
+    was created if no account held ``email`` (``account_created``), and it
+    joined the case in ``role``. A participant added, so a receiver of
+    :class:`ParticipantAdded` sees it too; the facts a mail needs come along
+    (the case's name, who invites, the party)."""
+
+    kind = "participant.invited"
+    email: str
+    first_name: str
+    last_name: str
+    profile: Profile
+    account_created: bool
+    expertise_name: str
+    invited_by: str
+    party_name: str = ""
+
+
+# -- Software certificates (issue #19) ---------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class CertificateAuthorityCreated(DomainEvent):
+    """The platform's certificate authority got its key (on the PKCS#11
+    token) and its self-signed certificate."""
+
+    kind = "certificate_authority.created"
+    subject: str
+    fingerprint_sha256: str
+    not_after: datetime
+
+
+@dataclass(frozen=True, kw_only=True)
+class SoftwareCertificateIssued(DomainEvent):
+    """The platform's CA issued a software certificate to a participant of
+    ``expertise_id`` (billed: ``tariff_code``, « certificat logiciel (3 ans) »)."""
+
+    kind = "software_certificate.issued"
+    expertise_id: str
+    account_id: str
+    serial: str  # hexadecimal
+    fingerprint_sha256: str
+    subject: str
+    not_before: datetime
+    not_after: datetime
+    tariff_code: str = "certificat_logiciel"
+
+
+@dataclass(frozen=True, kw_only=True)
+class SoftwareCertificateRevoked(DomainEvent):
+    """A software certificate was revoked; the CRL ``crl_number`` lists it."""
+
+    kind = "software_certificate.revoked"
+    expertise_id: str
+    account_id: str
+    serial: str
+    reason: str
+    crl_number: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class RevocationListPublished(DomainEvent):
+    """The CA signed a new certificate revocation list (CRL) ``crl_number``,
+    valid until ``next_update``, listing ``revoked`` certificates."""
+
+    kind = "certificate_authority.crl_published"
+    crl_number: int
+    next_update: datetime
+    revoked: int

@@ -13,6 +13,11 @@ are keywords; an implementation may accept any subset of them. Arguments and
 results are values of :mod:`opalexe_core.contract` (re-exported by the api
 module): facts, never the stored objects.
 
+``services`` (a :class:`~opalexe_core.api.PluginServices`), given to the
+login and event hooks, is what the platform lends a plugin that keeps state
+(its own storage area), sends mail (pyramid_mailer) or builds links; accept
+it only if you need it.
+
 ``firstresult`` hooks stop at the first implementation that returns something
 other than ``None``; the core's own defaults answer last, so any installed
 plugin wins over them and removing that plugin falls back to them.
@@ -151,7 +156,7 @@ def opalexe_auth_providers_collect(settings):
 
 
 @hookspec(firstresult=True)
-def opalexe_credentials_get(attempt, settings):
+def opalexe_credentials_get(attempt, settings, services):
     """Read the credentials of a login attempt.
 
     Called when a login form is posted to the core's login address
@@ -167,13 +172,14 @@ def opalexe_credentials_get(attempt, settings):
         the trusted proxy (and its verified facts), the client's address.
     :param settings: the platform's typed settings (a plugin's own options
         are ``settings.plugin_options[<plugin name>]``).
+    :param services: the request's :class:`~opalexe_core.api.PluginServices`.
     :return: :class:`~opalexe_core.contract.Credentials`, or ``None`` when
         the attempt is not for you.
     """
 
 
 @hookspec(firstresult=True)
-def opalexe_identity_get(credentials, settings):
+def opalexe_identity_get(credentials, settings, services):
     """Verify credentials and say who they identify.
 
     Called right after ``opalexe_credentials_get`` answered. The core then
@@ -184,6 +190,11 @@ def opalexe_identity_get(credentials, settings):
     :param credentials: the :class:`~opalexe_core.contract.Credentials` your
         ``opalexe_credentials_get`` returned.
     :param settings: the platform's typed settings.
+    :param services: the request's :class:`~opalexe_core.api.PluginServices`.
+        A refused login rolls back the request's transaction: what must
+        outlive a refusal (a counter of failures) is written with
+        ``services.change``; what a success consumes (a one-time code) with
+        ``services.area``, so that it stays unused if the login fails later.
     :return: a verified :class:`~opalexe_core.contract.Identity`, or ``None``
         when the credentials are not yours. An identity of profile ``avocat``
         whose ``attributes`` name a ``bar`` is listed in the « Annuaire des
@@ -328,7 +339,7 @@ def opalexe_letter_templates_collect(jurisdiction):
 
 
 @hookspec
-def opalexe_event_committed(event):
+def opalexe_event_committed(event, services):
     """A change of the platform's state has been committed.
 
     Called after commit for every domain event, at least once per plugin
@@ -337,24 +348,29 @@ def opalexe_event_committed(event):
 
     :param event: a :class:`~opalexe_core.contract.DomainEvent` (its
         subclass says which change: ``AccountCreated``, ``StatusChanged``…).
+    :param services: a :class:`~opalexe_core.api.PluginServices` without a
+        request: ``services.change`` for storage, ``services.mailer.send_immediately``
+        for mail, ``services.url`` for links (``None`` when the events are
+        delivered by a script, e.g. ``opalexe init --demo``).
     :return: nothing.
     """
 
 
 @hookspec
-def opalexe_expertise_status_changed(event):
+def opalexe_expertise_status_changed(event, services):
     """An expertise has changed status.
 
     Called after commit, besides ``opalexe_event_committed``, at least once
     per plugin; must be idempotent.
 
     :param event: a :class:`~opalexe_core.contract.StatusChanged`.
+    :param services: as for ``opalexe_event_committed``.
     :return: nothing.
     """
 
 
 @hookspec
-def opalexe_document_deposited(event):
+def opalexe_document_deposited(event, services):
     """A document has been deposited and is now available.
 
     Reserved: declared so plugins can be written against it; no caller yet.
@@ -362,5 +378,6 @@ def opalexe_document_deposited(event):
     at least once per plugin; must be idempotent.
 
     :param event: a :class:`~opalexe_core.contract.DocumentDeposited`.
+    :param services: as for ``opalexe_event_committed``.
     :return: nothing.
     """

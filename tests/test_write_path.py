@@ -68,8 +68,11 @@ from opalexe_core.api import (
     LoginClosed,
     LoginEnd,
     LoginOpened,
+    ParticipantInvited,
     Role,
     SiteSettingsChanged,
+    SoftwareCertificateIssued,
+    SoftwareCertificateRevoked,
     TermsAccepted,
     TermsPublished,
     UserError,
@@ -77,7 +80,7 @@ from opalexe_core.api import (
 )
 from opalexe_core.plugins import installed_plugin_names, make_plugin_manager
 from opalexe_core.services import accounts as account_services
-from opalexe_core.services import auth, expertises, lawyers, site, terms
+from opalexe_core.services import auth, certificates, expertises, invitations, lawyers, site, terms
 from opalexe_core.services import journal as journal_services
 from opalexe_core.services.demo import demo_email
 from opalexe_core.services.outbox import OutboxDispatcher
@@ -170,6 +173,58 @@ class World:
             change(platform, Actor.platform())
             platform.transaction.commit()
 
+    # -- issue #19 ---------------------------------------------------------------------------
+
+    def issue_certificate(self) -> None:
+        """A software certificate of the demo intervenant, issued by the demo expert."""
+        with platform_of(self.app) as platform:
+            case = next(case for case in platform.root.expertises.values() if case.rg == "18/00001")
+            expert = Actor(platform.root.accounts.find_by_email(demo_email("expert")), AuthMethod.DEMO)
+            record, _bundle = certificates.issue_certificate(platform, expert, case, self.account_id("intervenant"),
+                                                             CERTIFICATE_PASSWORD)
+            platform.transaction.commit()
+            self.serial = record.serial_hex
+
+    def _email_login(self, function):
+        from opalexe_core.api import PluginServices
+
+        return PluginServices.for_registry(self.app.registry).change("auth_email_otp", function)
+
+    def give_password(self, key: str, reset: bool = False) -> None:
+        """The e-mail login's password of the demo account ``key`` (and a reset link)."""
+        from opalexe_auth_email_otp import state
+
+        account_id = self.account_id(key)
+        self._email_login(lambda area: state.set_password(area, account_id, EMAIL_PASSWORD))
+        if reset:
+            self.reset_token = self._email_login(lambda area: state.open_reset(area, account_id, state.now()))
+
+    def age_email_challenges(self) -> None:
+        """Every code of the e-mail login sent a minute and a second ago."""
+        from datetime import timedelta
+
+        def age(area):
+            challenges = area.tree("challenges")
+            for key, record in list(challenges.items()):
+                sends = tuple(at - timedelta(seconds=61) for at in record["sends"])
+                challenges[key] = {**record, "sends": sends, "opened_at": record["opened_at"] - timedelta(seconds=61)}
+
+        self._email_login(age)
+
+    def email_login_records(self, tree: str) -> int:
+        with platform_of(self.app) as platform:
+            return len(platform.root.plugin_areas.area("auth_email_otp").tree(tree))
+
+    def email_login_sends(self) -> int:
+        with platform_of(self.app) as platform:
+            return sum(len(sends) for sends in platform.root.plugin_areas.area("auth_email_otp")
+                       .tree("code_sends").values())
+
+    def email_login_password(self, key: str) -> str | None:
+        account_id = self.account_id(key)
+        with platform_of(self.app) as platform:
+            return platform.root.plugin_areas.area("auth_email_otp").tree("passwords").get(account_id)
+
 
 def became(value):
     return lambda before, after: before != value and after == value
@@ -236,6 +291,7 @@ class Row:
     expect: Callable[[object, object], bool]
     setup: Callable[[World], None] | None = None
     plugins: tuple[str, ...] = ()  # installed plugins the row needs besides the defaults
+    token: bool = False  # the platform's PKCS#11 token (SoftHSM2) and its CA, for software certificates
 
 
 NEW_ACCOUNT = {"first_name": "Anne", "last_name": "Lemaître", "email": "anne@example.test", "profile": "expert"}
@@ -368,6 +424,65 @@ def publish_form(version: str, text: str = "Nouvel article.", effective_on: date
 def has_terms(version: str):
     return lambda world: world.account(
         "admin", lambda admin: admin.__parent__.__parent__.terms.get(version) is not None)
+INVITED = {"email": "lea.morin@example.test", "first_name": "Léa", "last_name": "Morin", "role": "sapiteur"}
+
+
+def invitation_form(world, client, fields):
+    form = client.get(world.case_url() + "inviter").forms["form"]
+    for key, value in fields.items():
+        form[key] = value
+    return form.submit("submit", expect_errors=True)
+
+
+CERTIFICATE_PASSWORD = "cheval-agrafe-pile-47"
+
+
+def certificate_form(world, client, password, confirm=None):
+    form = client.get(world.case_url() + "certificats").forms["form"]
+    form["account_id"] = world.account_id("intervenant")
+    form["password"], form["password-confirm"] = password, password if confirm is None else confirm
+    return form.submit("submit", expect_errors=True)
+
+
+def revoke_form(world, client):
+    form = client.get(world.case_url() + "certificats").forms[f"revoke-{world.serial}"]
+    form["reason"] = "superseded"
+    return form.submit("submit", expect_errors=True)
+
+
+def issued_certificates(world):
+    with platform_of(world.app) as platform:
+        return len(platform.root.certificates.issued)
+
+
+def revoked_certificates(world):
+    with platform_of(world.app) as platform:
+        return len(platform.root.certificates.revoked())
+
+
+EMAIL_PASSWORD = "mot de passe de Nadia"
+
+
+def email_password(client, email, password, csrf=True):
+    return post(client, "/connexion/courriel", {"email": email, "password": password}, csrf=csrf)
+
+
+def resend_after_a_minute(world, client):
+    """The password, then « Renvoyer le code » once its minute has passed."""
+    answer = email_password(client, demo_email("intervenant"), EMAIL_PASSWORD)
+    assert answer.status_int == 302, answer
+    world.age_email_challenges()
+    return post(client, "/connexion/courriel/renvoyer")
+
+
+def new_password(world, client, password, token=None):
+    page = client.get("/connexion/courriel/nouveau-mot-de-passe", {"jeton": world.reset_token},
+                      expect_errors=True)
+    form = page.forms["form"]
+    if token is not None:
+        form["jeton"] = token
+    form["password"], form["password-confirm"] = password, password
+    return form.submit("submit", expect_errors=True)
 
 
 ROUTES: dict[str, Row] = {
@@ -526,6 +641,133 @@ ROUTES: dict[str, Row] = {
                   (400,), "no CSRF token"),
         ),
     ),
+    # -- issue #19: invitations, software certificates, the e-mail login ---------------------
+    "Expertise:inviter": Row(
+        allowed=Drive("expert", lambda w, c: invitation_form(w, c, INVITED), (302,)),
+        events=(ParticipantInvited,),
+        observe=has_account(INVITED["email"]),
+        expect=became(True),
+        refused=(
+            Drive(ANONYMOUS, lambda w, c: post(c, w.case_url() + "inviter", INVITED), (302,),
+                  "anonymous: to the login page", "/connexion"),
+            Drive("avocat1", lambda w, c: post(c, w.case_url() + "inviter", INVITED), (403,), "not a case manager"),
+            Drive("expert", lambda w, c: invitation_form(w, c, {**INVITED, "email": "pas-une-adresse"}), (400,),
+                  "an invalid address"),
+            Drive("expert", lambda w, c: invitation_form(w, c, {**INVITED, "role": "avocat"}), (400,),
+                  "a lawyer without an account (registers with its key first)"),
+            Drive("expert", lambda w, c: post(c, w.case_url() + "inviter", INVITED, csrf=False), (400,),
+                  "no CSRF token"),
+        ),
+    ),
+    "Expertise:certificats": Row(
+        token=True,
+        allowed=Drive("expert", lambda w, c: certificate_form(w, c, CERTIFICATE_PASSWORD), (200,)),
+        events=(SoftwareCertificateIssued,),
+        observe=issued_certificates,
+        expect=one_more,
+        refused=(
+            Drive(ANONYMOUS, lambda w, c: post(c, w.case_url() + "certificats"), (302,),
+                  "anonymous: to the login page", "/connexion"),
+            Drive("avocat1", lambda w, c: post(c, w.case_url() + "certificats"), (403,), "not a case manager"),
+            Drive("expert", lambda w, c: certificate_form(w, c, "court"), (400,), "a password too short"),
+            Drive("expert", lambda w, c: certificate_form(w, c, CERTIFICATE_PASSWORD, confirm="autre chose!!"),
+                  (400,), "a confirmation that differs"),
+            Drive("expert", lambda w, c: post(c, w.case_url() + "certificats", csrf=False), (400,),
+                  "no CSRF token"),
+        ),
+    ),
+    "Expertise:revoquer-certificat": Row(
+        token=True,
+        setup=lambda world: world.issue_certificate(),
+        allowed=Drive("expert", lambda w, c: revoke_form(w, c), (302,)),
+        events=(SoftwareCertificateRevoked,),
+        observe=revoked_certificates,
+        expect=one_more,
+        refused=(
+            Drive(ANONYMOUS, lambda w, c: post(c, w.case_url() + "revoquer-certificat",
+                                               {"serial": w.serial, "reason": "superseded"}), (302,),
+                  "anonymous: to the login page", "/connexion"),
+            Drive("avocat1", lambda w, c: post(c, w.case_url() + "revoquer-certificat",
+                                               {"serial": w.serial, "reason": "superseded"}), (403,),
+                  "not a case manager"),
+            Drive("expert", lambda w, c: post(c, w.case_url() + "revoquer-certificat",
+                                              {"serial": w.serial, "reason": "parce que"}), (302,),
+                  "an unknown reason (back with an error)", "/certificats"),
+            Drive("expert", lambda w, c: post(c, w.case_url() + "revoquer-certificat",
+                                              {"serial": "abcdef", "reason": "superseded"}), (302,),
+                  "a certificate of no one (back with an error)", "/certificats"),
+            Drive("expert", lambda w, c: post(c, w.case_url() + "revoquer-certificat",
+                                              {"serial": w.serial, "reason": "superseded"}, csrf=False), (400,),
+                  "no CSRF token"),
+        ),
+    ),
+    # The e-mail login (plugin auth_email_otp) changes its own storage area, and
+    # emits no domain event. A wrong password is not a refusal here: it is
+    # counted (per account and address, towards a lock), in a transaction of its own.
+    "route:/connexion/courriel": Row(
+        plugins=("auth_email_otp",),
+        setup=lambda world: world.give_password("intervenant"),
+        allowed=Drive(ANONYMOUS, lambda w, c: email_password(c, demo_email("intervenant"), EMAIL_PASSWORD), (302,),
+                      lands="/connexion/courriel"),
+        events=(),
+        observe=lambda world: world.email_login_records("challenges"),
+        expect=one_more,
+        refused=(
+            Drive(ANONYMOUS, lambda w, c: email_password(c, "pas-une-adresse", EMAIL_PASSWORD), (400,),
+                  "an invalid address"),
+            Drive(ANONYMOUS, lambda w, c: email_password(c, demo_email("intervenant"), EMAIL_PASSWORD, csrf=False),
+                  (400,), "no CSRF token"),
+        ),
+    ),
+    "route:/connexion/courriel/renvoyer": Row(
+        plugins=("auth_email_otp",),
+        setup=lambda world: world.give_password("intervenant"),
+        allowed=Drive(ANONYMOUS, lambda w, c: resend_after_a_minute(w, c), (302,), lands="/connexion/courriel"),
+        events=(),
+        observe=lambda world: world.email_login_sends(),
+        expect=lambda before, after: after == before + 2,  # the code of the password, then the new one
+        refused=(
+            Drive(ANONYMOUS, lambda w, c: post(c, "/connexion/courriel/renvoyer"), (302,),
+                  "no login waiting for its code (back with an error)", "/connexion/courriel"),
+            Drive(ANONYMOUS, lambda w, c: post(c, "/connexion/courriel/renvoyer", csrf=False), (400,),
+                  "no CSRF token"),
+        ),
+    ),
+    "route:/connexion/courriel/mot-de-passe-oublie": Row(
+        plugins=("auth_email_otp",),
+        setup=lambda world: world.give_password("intervenant"),
+        allowed=Drive(ANONYMOUS, lambda w, c: post(c, "/connexion/courriel/mot-de-passe-oublie",
+                                                   {"email": demo_email("intervenant")}), (302,)),
+        events=(),
+        observe=lambda world: world.email_login_records("resets"),
+        expect=one_more,
+        refused=(
+            Drive(ANONYMOUS, lambda w, c: post(c, "/connexion/courriel/mot-de-passe-oublie",
+                                               {"email": "inconnu@example.test"}), (302,),
+                  "an address without an account: the same answer, nothing stored", "/connexion/courriel"),
+            Drive(ANONYMOUS, lambda w, c: post(c, "/connexion/courriel/mot-de-passe-oublie",
+                                               {"email": "pas-une-adresse"}), (400,), "an invalid address"),
+            Drive(ANONYMOUS, lambda w, c: post(c, "/connexion/courriel/mot-de-passe-oublie",
+                                               {"email": demo_email("intervenant")}, csrf=False), (400,),
+                  "no CSRF token"),
+        ),
+    ),
+    "route:/connexion/courriel/nouveau-mot-de-passe": Row(
+        plugins=("auth_email_otp",),
+        setup=lambda world: world.give_password("intervenant", reset=True),
+        allowed=Drive(ANONYMOUS, lambda w, c: new_password(w, c, "un nouveau secret solide"), (302,),
+                      lands="/connexion/courriel"),
+        events=(),
+        observe=lambda world: world.email_login_password("intervenant"),
+        expect=lambda before, after: before != after,
+        refused=(
+            Drive(ANONYMOUS, lambda w, c: new_password(w, c, "court"), (400,), "a password too short"),
+            Drive(ANONYMOUS, lambda w, c: new_password(w, c, "un nouveau secret solide", token="inventé"), (400,),
+                  "a link no one sent (or used, or expired)"),
+            Drive(ANONYMOUS, lambda w, c: post(c, "/connexion/courriel/nouveau-mot-de-passe",
+                                               {"jeton": w.reset_token}, csrf=False), (400,), "no CSRF token"),
+        ),
+    ),
 }
 
 class SoftwareSigner:
@@ -594,7 +836,12 @@ READS_ONLY: dict[str, tuple[str, str, Callable[[World], str]]] = {
     "LawyerDirectory:": ("the lawyers' directory: a search", "expert", lambda world: "/annuaire-avocats/?q=a"),
     "LawyerDirectory:recherche.json": ("the same search as JSON", "expert",
                                        lambda world: "/annuaire-avocats/recherche.json?q=a"),
+    "route:/connexion/courriel/annuler": ("« Retour »: forgets the session's pending code, writes nothing", ANONYMOUS,
+                                          lambda world: "/connexion/courriel/annuler"),
 }
+
+#: The installed plugins a page of READS_ONLY needs besides the defaults.
+READS_ONLY_PLUGINS = {"route:/connexion/courriel/annuler": ("auth_email_otp",)}
 
 
 # -- discovery -----------------------------------------------------------------------------------
@@ -688,12 +935,19 @@ def test_the_discovery_sees_what_it_must():
 
 
 @pytest.fixture
-def world_for(storage):
+def world_for(storage, request):
     worlds = []
 
-    def build(plugins=()):
-        world = World(test_settings(storage.uri, plugins=(*DEFAULT_PLUGINS, *plugins)))
+    def build(plugins=(), token=False):
+        extra = {}
+        if token:  # the platform's PKCS#11 token, and its CA made on it
+            softhsm = request.getfixturevalue("softhsm_token")
+            extra = {"opalexe.pkcs11.module": softhsm.module_path, "opalexe.pkcs11.token_label": softhsm.label,
+                     "opalexe.pkcs11.pin": softhsm.pin}
+        world = World(test_settings(storage.uri, plugins=(*DEFAULT_PLUGINS, *plugins), **extra))
         worlds.append(world)
+        if token:
+            world.as_platform(certificates.create_authority)
         return world
 
     yield build
@@ -725,7 +979,7 @@ def drive(world: World, attempt: Drive, observe: Callable[[World], object] = lam
 @pytest.mark.parametrize("key", sorted(ROUTES))
 def test_a_route_changes_state_once_for_the_allowed_and_never_for_the_refused(world_for, key):
     row = ROUTES[key]
-    world = world_for(row.plugins)
+    world = world_for(row.plugins, row.token)
     if row.setup is not None:
         row.setup(world)
     for attempt in row.refused:
@@ -808,7 +1062,7 @@ def test_registering_under_terms_in_force_records_their_acceptance(world_for):
 @pytest.mark.parametrize("key", sorted(READS_ONLY))
 def test_a_page_that_only_reads_changes_nothing_even_posted_to(world_for, key):
     _why, who, url = READS_ONLY[key]
-    world = world_for()
+    world = world_for(READS_ONLY_PLUGINS.get(key, ()))
     outcome = drive(world, Drive(who, lambda w, c: post(c, url(w)), (200, 302), key))
     assert outcome.events == [] and not outcome.changed
     answer = outcome.answer
@@ -964,6 +1218,33 @@ SERVICE_REFUSALS: dict[str, list[tuple[str, Callable[[Cast], object], Callable]]
                                                                          params={"email": "gone@example.test"})),
          refused_with(AuthenticationError)),
     ],
+    # Issue #19: invitations and software certificates (the certificate services
+    # refuse before they reach the token).
+    "invitations.invite_participant": [
+        (who, lambda c, who=who: invitations.invite_participant(
+            c.platform, c.actor(who), c.case, email="lea@example.test", first_name="Léa", last_name="Morin",
+            role="sapiteur"), refused_with(Refused))
+        for who in (ANONYMOUS, "lawyer", "other", "admin")
+    ],
+    "certificates.issue_certificate": [
+        (who, lambda c, who=who: certificates.issue_certificate(c.platform, c.actor(who), c.case,
+                                                                c.accounts["coexpert"].id, "x" * 20),
+         refused_with(Refused))
+        for who in (ANONYMOUS, "lawyer", "other", "admin")
+    ],
+    "certificates.revoke_certificate": [
+        (who, lambda c, who=who: certificates.revoke_certificate(c.platform, c.actor(who), c.case, "abcdef"),
+         refused_with(Refused))
+        for who in (ANONYMOUS, "lawyer", "other", "admin")
+    ],
+    "certificates.create_authority": [
+        (who, lambda c, who=who: certificates.create_authority(c.platform, c.actor(who)), refused_with(Refused))
+        for who in (ANONYMOUS, "expert", "lawyer")
+    ],
+    "certificates.publish_crl": [
+        (who, lambda c, who=who: certificates.publish_crl(c.platform, c.actor(who)), refused_with(Refused))
+        for who in (ANONYMOUS, "expert", "lawyer")
+    ],
     # An identity registers once, with an address nobody holds.
     "auth.register": [
         (ANONYMOUS, lambda c: auth.register(
@@ -1029,6 +1310,10 @@ SERVICES_WITHOUT_CHANGE = {
     "terms.to_accept": "reads the version in force an account has not accepted",
     "terms.earliest_day": "reads the first day a new version may come into force",
     "demo.populate_demo": "the demo data, written by the platform itself (`opalexe init --demo`), never a person",
+    "certificates.authority": "the CA on the platform's token: an object to sign with, nothing stored",
+    "certificates.crl_url": "the address of the CRL, built from the public URL",
+    "certificates.valid_certificate": "reads whether a participant holds a valid certificate",
+    "expertises.check_participant": "the checks of add_participant and invite_participant, which change",
 }
 
 

@@ -116,10 +116,12 @@ def authenticate(platform: Platform, attempt: LoginAttempt) -> LoggedIn | Regist
     if provider.certificate_trust:
         attempt = dataclasses.replace(attempt, certificate=_verified_certificate(platform, provider, attempt))
     settings = platform.settings
-    credentials = platform.pm.hook.opalexe_credentials_get(attempt=attempt, settings=settings)
+    credentials = platform.pm.hook.opalexe_credentials_get(attempt=attempt, settings=settings,
+                                                           services=platform.plugin_services)
     if credentials is None or credentials.provider != attempt.provider:
         raise AuthenticationError(_("Aucun identifiant n'a été reçu : recommencez la connexion."))
-    identity = platform.pm.hook.opalexe_identity_get(credentials=credentials, settings=settings)
+    identity = platform.pm.hook.opalexe_identity_get(credentials=credentials, settings=settings,
+                                                      services=platform.plugin_services)
     if identity is None or identity.provider != attempt.provider:
         raise AuthenticationError(_("Vos identifiants n'ont pas pu être vérifiés."))
     if attempt.certificate is not None and identity.certificate_fingerprint != attempt.certificate.fingerprint:

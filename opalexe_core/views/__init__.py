@@ -11,6 +11,7 @@ def includeme(config):
     config.add_route("authenticate", "/authentification/{provider}")
     config.add_subscriber(refuse_subpaths, ContextFound)
     config.include(".journal")  # the evidences' routes
+    config.include(".certificates")  # the CA's public files (issue #19)
     config.scan(".")
 
 

@@ -31,6 +31,7 @@ from ..resources.root import Root
 from ..security import current_login
 from ..services import auth, terms
 from . import back_to, refused
+from .invitations import landing_url
 
 PENDING_KEY = "opalexe.registration"
 #: Session key of the version of the terms the logged-in account must accept
@@ -152,8 +153,9 @@ def _provider_page(request, provider_id: str) -> str:
 
 def _logged_in(request, outcome: auth.LoggedIn) -> HTTPFound:
     """Close the browser's previous login, renew the session for the new one;
-    then the terms of use to accept, if any, or the dashboard (with the
-    announcement of a version to come)."""
+    then the terms of use to accept, if any, or the case the account was
+    last invited to (else the dashboard), with the announcement of a terms
+    version to come."""
     _account_id, previous = current_login(request)
     if previous and request.identity is not None:
         auth.close_login(request.opalexe_platform, request.opalexe_actor, previous, LoginEnd.REPLACED)
@@ -173,7 +175,7 @@ def _logged_in(request, outcome: auth.LoggedIn) -> HTTPFound:
             _("De nouvelles conditions générales d'utilisation (version ${version}) entrent en vigueur le ${date} : "
               "consultez-les dans « Conditions générales ».",
               mapping={"version": coming.version, "date": coming.effective_on.strftime("%d/%m/%Y")})), "success")
-    return HTTPFound(request.resource_url(root), headers=headers)
+    return HTTPFound(landing_url(request, outcome.account), headers=headers)
 
 
 @view_config(context=Root, name="inscription", renderer="opalexe_core:templates/registration.pt",
