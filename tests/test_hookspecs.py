@@ -30,13 +30,14 @@ CALLED_FROM = {
     "opalexe_identity_get": "services/auth.py",
     "opalexe_registration_fields_collect": "services/auth.py",
     "opalexe_jurisdictions_collect": "services/jurisdictions.py",
+    "opalexe_specialities_collect": "services/specialities.py",
     "opalexe_event_committed": "services/outbox.py",
     "opalexe_expertise_status_changed": "services/outbox.py",
+    "opalexe_evidence_timestamp": "services/evidence.py",
 }
 
 #: Declared for plugins to be written against, called by nothing yet.
 RESERVED = {
-    "opalexe_specialities_collect",
     "opalexe_tariff_lines_compute",
     "opalexe_invoice_triggers_collect",
     "opalexe_upload_scan",
@@ -144,6 +145,7 @@ def test_firstresult_hooks_are_the_single_answer_ones():
         "opalexe_tariff_lines_compute",
         "opalexe_credentials_get",
         "opalexe_identity_get",
+        "opalexe_evidence_timestamp",
     }
 
 

@@ -18,7 +18,14 @@ from dataclasses import dataclass
 
 import transaction
 
-from . import step0001_layout, step0002_account_logins, step0003_outbox_identities, step0004_case_index_saisines
+from . import (
+    step0001_layout,
+    step0002_account_logins,
+    step0003_outbox_identities,
+    step0004_case_index_saisines,
+    step0007_cards_terms_lawyers,
+    step0008_plugin_areas_certificates,
+)
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +35,8 @@ STEPS = (
     (2, step0002_account_logins.evolve),
     (3, step0003_outbox_identities.evolve),
     (4, step0004_case_index_saisines.evolve),
+    (7, step0007_cards_terms_lawyers.evolve),
+    (8, step0008_plugin_areas_certificates.evolve),
 )
 
 SCHEMA_VERSION = STEPS[-1][0]

@@ -43,7 +43,7 @@ class Root(Persistent):
 
     #: child name in URLs -> attribute
     _children = {"expertises": "expertises", "comptes": "accounts", "juridictions": "jurisdictions",
-                 "saisines": "saisines"}
+                 "saisines": "saisines", "cgu": "terms", "annuaire-avocats": "lawyers"}
 
     def __init__(self):
         self.schema_version = 0

@@ -17,7 +17,6 @@ choose another language with).
 
 from __future__ import annotations
 
-import email.policy
 import logging
 import os
 
@@ -38,22 +37,6 @@ CORE_MAIL_NAME = "core-mail"
 #: Where links point when ``opalexe.public_url`` is not set (development:
 #: ``make run`` serves there).
 DEVELOPMENT_URL = "http://localhost:6543"
-
-
-#: RFC 5321 ends lines with CRLF. repoze.sendmail (under pyramid_mailer)
-#: hands smtplib the message as bytes with bare LFs, which smtplib passes
-#: on unchanged: strict servers refuse them (aiosmtpd, Postfix from 3.9)
-#: and others read a long message as one over-long line.
-SMTP_LINES = email.policy.compat32.clone(linesep="\r\n")
-
-
-def send_now(mailer, message: Message) -> None:
-    """``mailer.send_immediately(message)``, with CRLF line ends."""
-    message.sender = message.sender or mailer.default_sender
-    mime = message.to_message()
-    for part in mime.walk():
-        part.policy = SMTP_LINES
-    mailer.smtp_mailer.send(message.sender, message.send_to, mime)
 
 
 def mail_template(templates_dir: str, name: str) -> PageTextTemplateFile:
@@ -111,5 +94,5 @@ class CoreMail:
             body=body,
             extra_headers={"Message-ID": f"<{event.id}.invitation@opalexe>"},
         )
-        send_now(self.mailer, message)
+        self.mailer.send_immediately(message)  # CRLF line ends: opalexe_core/mail.py
         log.info("mail: invitation for designation %s sent", event.saisine_id)

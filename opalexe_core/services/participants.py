@@ -41,12 +41,26 @@ COURT_ROLES = (Role.MAGISTRAT, Role.GREFFIER)
 
 def add_participant(platform: Platform, actor: Actor, expertise, account, role, party_id=None,
                     capacity: IntervenantCapacity | str | None = None) -> Participant:
-    """Add ``account`` to the case in ``role``. Refused: an actor who does not
-    manage the case, an account already in the case (active or not: its past
-    stays on record; reactivation is its own action), a disabled account, a
-    role its profile cannot play, a second expert, a lawyer or intervenant
-    without one of the case's parties, an insurer's expert a party objected
-    to, a closed case."""
+    """Add ``account`` to the case in ``role``. Refused: see :func:`check_participant`."""
+    role, party_id, capacity = check_participant(platform, actor, expertise, account, role, party_id, capacity)
+    participant = join(expertise, account, role, party_id)
+    participant.capacity = capacity
+    reindex(platform, expertise)
+    platform.event(ParticipantAdded, actor, expertise, expertise_id=expertise.id, account_id=account.id,
+                   role=role, party_id=party_id)
+    return participant
+
+
+def check_participant(platform: Platform, actor: Actor, expertise, account, role, party_id=None,
+                      capacity: IntervenantCapacity | str | None = None):
+    """Whether ``account`` may join the case in ``role``; returns the role,
+    the party id and the capacity as they are stored. Refused: an actor who
+    does not manage the case, an account already in the case (active or not:
+    its past stays on record; reactivation is its own action), a disabled
+    account, a role its profile cannot play, a second expert, a lawyer or
+    intervenant without one of the case's parties, an insurer's expert a
+    party objected to, a closed case. Also used by the invitation by e-mail
+    (:mod:`opalexe_core.services.invitations`)."""
     platform.require(actor, MANAGE, expertise, _("Seuls l'expert et les co-experts ajoutent des participants."))
     try:
         role = Role(role)
@@ -83,12 +97,7 @@ def add_participant(platform: Platform, actor: Actor, expertise, account, role, 
         capacity = None
     if role not in PARTY_ROLES:
         party_id = None
-    participant = join(expertise, account, role, party_id)
-    participant.capacity = capacity
-    reindex(platform, expertise)
-    platform.event(ParticipantAdded, actor, expertise, expertise_id=expertise.id, account_id=account.id,
-                   role=role, party_id=party_id)
-    return participant
+    return role, party_id, capacity
 
 
 def _participant(expertise, account_id) -> Participant:

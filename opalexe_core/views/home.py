@@ -1,14 +1,12 @@
 """The home page: a welcome for visitors, the dashboard for participants.
 
-A participant who is not an expert and takes part in one case only lands
-in it (``/?liste`` shows its list anyway); in several, the dashboard offers
-« Accéder à l'expertise » (the one it joined last) and « Accéder aux
-expertises » (the list).
+A participant invited by e-mail lands in the case it was invited to at its
+login; taking part in several, its dashboard offers « Accéder à l'expertise »
+(the one it was invited to last) and « Accéder aux expertises » (the list).
 """
 
 from datetime import date
 
-from pyramid.httpexceptions import HTTPFound
 from pyramid.view import view_config
 
 from ..contract import Profile
@@ -17,6 +15,7 @@ from ..labels import ROLE_LABELS, STATUS_LABELS
 from ..permissions import PUBLIC
 from ..resources.root import Root
 from .expertises import day
+from .invitations import invitation_tabs
 
 FILTERS = ("q", "statut", "juridiction", "page")
 
@@ -37,16 +36,12 @@ def court_name(root, code) -> str:
 def home(context, request):
     account = request.identity
     if account is None:
-        return {"board": None}
+        return {"board": None, "invitation_tabs": None}
     root = request.opalexe_root
     params = {key: request.GET.get(key, "").strip()[:200] for key in FILTERS}
     board = dashboard(root.expertises.index, account, query=params["q"], status=params["statut"],
                       court=params["juridiction"], page=_page_number(params["page"]), today=date.today())
     base = request.resource_url(root.expertises)
-    invited = account.profile != Profile.EXPERT
-    landing = not any(params.values()) and "liste" not in request.GET
-    if invited and landing and board.count == 1 and board.latest is not None:
-        return HTTPFound(base + board.latest.id + "/")
     rows = [{
         "url": base + row.summary.id + "/",
         "name": row.summary.name,
@@ -78,8 +73,7 @@ def home(context, request):
         "courts": [(code, court_name(root, code)) for code in board.courts],
         "previous": page_url(board.page - 1) if board.page > 1 else None,
         "next": page_url(board.page + 1) if board.page < board.pages else None,
-        "invited": invited and board.latest is not None and board.count > 1,
-        "latest": {"url": base + board.latest.id + "/", "name": board.latest.name} if board.latest else None,
+        "invitation_tabs": invitation_tabs(request, account),
         "is_expert": account.profile == Profile.EXPERT,
         "clerk_court": account.court_code if account.profile == Profile.GREFFIER else None,
         "saisines": saisines,
