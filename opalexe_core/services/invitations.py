@@ -78,8 +78,10 @@ def invite_participant(platform: Platform, actor: Actor, expertise, *, email: st
         if created:
             account = _new_account(accounts, role, email, first_name, last_name)
         role, party_id, capacity = check_participant(platform, actor, expertise, account, role, party_id)
-    except UserError:
+    except UserError as error:
         savepoint.rollback()
+        if error.field == "account_id":  # the account is the address typed in the invitation's form
+            error.field = "email"
         raise
     participant = join(expertise, account, role, party_id)
     participant.capacity = capacity

@@ -74,8 +74,8 @@ def test_an_existing_account_joins_without_a_new_account(app, events):
     ({"role": "chef"}, "Rôle inconnu", "role"),
     ({"role": "avocat", "email": "inconnu@avocats.test"}, "s'inscrit à sa première connexion", "email"),
     ({"party_id": None}, "rattaché à une partie", "party_id"),
-    ({"email": demo_email("avocat1"), "role": "intervenant"}, "participe déjà", None),
-    ({"email": demo_email("magistrat"), "role": "co_expert"}, "participe déjà", None),
+    ({"email": demo_email("avocat1"), "role": "intervenant"}, "participe déjà", "email"),
+    ({"email": demo_email("magistrat"), "role": "co_expert"}, "participe déjà", "email"),
     ({"first_name": "   "}, "Invitation refusée", None),
 ])
 def test_refusals_change_nothing(app, events, fields, error, field):

@@ -53,7 +53,7 @@ def test_bad_input_is_refused_beside_its_field_and_changes_nothing(app):
     bad = invite(expert, app, "pas-une-adresse", status=400)
     assert "Adresse électronique invalide." in bad.text
     no_party = invite(expert, app, "lea@example.test", role="intervenant", status=400)
-    error = no_party.html.select_one(".error-msg, .help-block.error, .alert-danger")
+    error = no_party.html.select_one(".invalid-feedback, .section-error")
     assert "rattaché à une partie" in no_party.text and error is not None
     with platform_of(app) as platform:
         assert platform.root.accounts.find_by_email("lea@example.test") is None
