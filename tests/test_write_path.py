@@ -80,11 +80,23 @@ from opalexe_core.api import (
 )
 from opalexe_core.plugins import installed_plugin_names, make_plugin_manager
 from opalexe_core.services import accounts as account_services
-from opalexe_core.services import auth, certificates, expertises, invitations, lawyers, site, terms
+from opalexe_core.services import (
+    auth,
+    certificates,
+    expertises,
+    folder_access,
+    invitations,
+    lawyers,
+    participants,
+    saisines,
+    site,
+    terms,
+)
 from opalexe_core.services import journal as journal_services
 from opalexe_core.services.demo import demo_email
 from opalexe_core.services.outbox import OutboxDispatcher
 from opalexe_core.services.platform import Actor, Refused
+from opalexe_core.settings import Settings
 from opalexe_core.storage import initialize, open_db, opened
 from pytest_opalexe.web import (
     DEFAULT_PLUGINS,
@@ -1121,6 +1133,13 @@ class Cast:
             return Actor.anonymous("192.0.2.9")
         return Actor(self.accounts[key], AuthMethod.DEMO, "192.0.2.9")
 
+    def saisine(self, email: str):
+        """The cast's designation sent to ``email``."""
+        return next(s for s in self.platform.root.saisines.values() if s.expert_email == email)
+
+    def invitation_token(self, email: str) -> str:
+        return saisines.invitation_token(self.platform.settings.session_secret, self.saisine(email).id)
+
 
 CAST = (("admin", "administrateur", True), ("expert", "expert", False), ("coexpert", "expert", False),
         ("lawyer", "avocat", False), ("other", "expert", False), ("gone", "expert", False))
@@ -1138,7 +1157,11 @@ def cast(platform) -> Cast:
         platform, operator, jurisdiction_code="tj-angers", rg="18/00001", exp="18/00001",
         parties=[("Dupont", "demandeur", "physique"), ("Durand", "defendeur", "physique")],
         order_date=date(2018, 3, 15), expert=people.accounts["expert"])
-    expertises.add_participant(platform, operator, people.case, people.accounts["coexpert"], Role.CO_EXPERT)
+    participants.add_participant(platform, operator, people.case, people.accounts["coexpert"], Role.CO_EXPERT)
+    # Two designations of the TJ Angers: one to the case's expert, one inviting an address no account holds.
+    for email in ("expert@example.test", "invited@example.test"):
+        saisines.send_saisine(platform, operator, platform.root.jurisdictions["tj-angers"], expert_email=email,
+                              data=designation())
     account_services.disable_account(platform, operator, people.accounts["gone"], "Départ")
     # The lawyer logs in once (its identity linked to its account by its verified address).
     login = auth.authenticate(platform, LoginAttempt(provider="demo", params={"email": "lawyer@example.test"}))
@@ -1190,11 +1213,6 @@ SERVICE_REFUSALS: dict[str, list[tuple[str, Callable[[Cast], object], Callable]]
     ],
     "expertises.create_expertise": [
         (who, new_case_for(who), refused_with(Refused)) for who in (ANONYMOUS, "lawyer", "admin")
-    ],
-    "expertises.add_participant": [
-        (who, lambda c, who=who: expertises.add_participant(c.platform, c.actor(who), c.case, c.accounts["other"],
-                                                            Role.CO_EXPERT), refused_with(Refused))
-        for who in (ANONYMOUS, "lawyer", "other", "admin")
     ],
     "expertises.change_status": [
         (who, lambda c, who=who: expertises.change_status(c.platform, c.actor(who), c.case, "en_cours"),
@@ -1295,6 +1313,137 @@ SERVICE_REFUSALS.update({
     ],
 })
 
+# -- issue #15: expertises from pages, designations, participants, folder grants ---------------
+
+MANAGERS_REFUSED = (ANONYMOUS, "lawyer", "other", "admin")  # the case's expert and co-expert manage it
+
+
+def designation(rg="21/00042", exp="21/42") -> expertises.CaseData:
+    return expertises.CaseData(jurisdiction_code="tj-angers", rg=rg, exp=exp,
+                               parties=[("Lambert", "demandeur", "physique"), ("Saules", "defendeur", "morale")],
+                               order_date=date(2021, 4, 2))
+
+
+def a_folder(c: Cast):
+    return c.case.folders["01-expert-greffe-parties"]
+
+
+SERVICE_REFUSALS.update({
+    "accounts.set_account_court": [
+        (who, lambda c, who=who: account_services.set_account_court(c.platform, c.actor(who), c.accounts["lawyer"],
+                                                                    "tj-angers"), refused_with(Refused))
+        for who in (ANONYMOUS, "expert", "lawyer")
+    ],
+    "expertises.add_party": [
+        (who, lambda c, who=who: expertises.add_party(c.platform, c.actor(who), c.case, name="Martin",
+                                                      side="intervenant", kind="morale"), refused_with(Refused))
+        for who in MANAGERS_REFUSED
+    ],
+    "expertises.set_paper_service": [
+        (who, lambda c, who=who: expertises.set_paper_service(c.platform, c.actor(who), c.case, c.case.parties[0].id,
+                                                              "refus"), refused_with(Refused))
+        for who in MANAGERS_REFUSED
+    ],
+    "expertises.clear_paper_service": [
+        (who, lambda c, who=who: expertises.clear_paper_service(c.platform, c.actor(who), c.case,
+                                                                c.case.parties[0].id), refused_with(Refused))
+        for who in MANAGERS_REFUSED
+    ],
+    # Only an expert creates a case, so only an expert sees its name computed
+    # beforehand; build_case stores the case (its caller emits the event).
+    "expertises.preview_case_name": [
+        (who, lambda c, who=who: expertises.preview_case_name(c.platform, c.actor(who), designation()),
+         refused_with(Refused))
+        for who in (ANONYMOUS, "lawyer", "admin")
+    ],
+    "expertises.build_case": [
+        (who, lambda c, who=who: expertises.build_case(c.platform, c.actor(who), designation()),
+         refused_with(Refused))
+        for who in (ANONYMOUS, "lawyer", "admin")
+    ],
+    "participants.add_participant": [
+        (who, lambda c, who=who: participants.add_participant(c.platform, c.actor(who), c.case, c.accounts["other"],
+                                                              Role.CO_EXPERT), refused_with(Refused))
+        for who in MANAGERS_REFUSED
+    ],
+    "participants.check_participant": [
+        (who, lambda c, who=who: participants.check_participant(c.platform, c.actor(who), c.case,
+                                                                c.accounts["other"], Role.CO_EXPERT),
+         refused_with(Refused))
+        for who in MANAGERS_REFUSED
+    ],
+    "participants.deactivate_participant": [
+        (who, lambda c, who=who: participants.deactivate_participant(c.platform, c.actor(who), c.case,
+                                                                     c.accounts["coexpert"].id, "motif"),
+         refused_with(Refused))
+        for who in MANAGERS_REFUSED
+    ],
+    "participants.reactivate_participant": [
+        (who, lambda c, who=who: participants.reactivate_participant(c.platform, c.actor(who), c.case,
+                                                                     c.accounts["coexpert"].id),
+         refused_with(Refused))
+        for who in MANAGERS_REFUSED
+    ],
+    "participants.record_objection": [
+        (who, lambda c, who=who: participants.record_objection(c.platform, c.actor(who), c.case,
+                                                               party_id=c.case.parties[0].id,
+                                                               account=c.accounts["other"]), refused_with(Refused))
+        for who in MANAGERS_REFUSED
+    ],
+    # The court's clerks and magistrates only (the cast has none).
+    "participants.replace_court_staff": [
+        (who, lambda c, who=who: participants.replace_court_staff(
+            c.platform, c.actor(who), c.platform.root.jurisdictions["tj-angers"], role="magistrat",
+            old=c.accounts["expert"], new=c.accounts["other"]), refused_with(Refused))
+        for who in (ANONYMOUS, "expert", "lawyer", "admin")
+    ],
+    "folder_access.grant_folder_access": [
+        (who, lambda c, who=who: folder_access.grant_folder_access(c.platform, c.actor(who), a_folder(c),
+                                                                   c.accounts["coexpert"].id, "read"),
+         refused_with(Refused))
+        for who in MANAGERS_REFUSED
+    ],
+    "folder_access.withdraw_folder_access": [
+        (who, lambda c, who=who: folder_access.withdraw_folder_access(c.platform, c.actor(who), a_folder(c),
+                                                                      c.accounts["coexpert"].id),
+         refused_with(Refused))
+        for who in MANAGERS_REFUSED
+    ],
+    # Only the court's clerks send designations in its name (the cast has none).
+    "saisines.send_saisine": [
+        (who, lambda c, who=who: saisines.send_saisine(c.platform, c.actor(who),
+                                                       c.platform.root.jurisdictions["tj-angers"],
+                                                       expert_email="other@example.test",
+                                                       data=designation("21/00043", "21/43")),
+         refused_with(Refused))
+        for who in (ANONYMOUS, "expert", "lawyer", "admin")
+    ],
+    # An expert receives an invitation's designation, with the link's token.
+    "saisines.claim_saisine": [
+        *((who, lambda c, who=who: saisines.claim_saisine(c.platform, c.actor(who), c.saisine("invited@example.test"),
+                                                          c.invitation_token("invited@example.test")),
+           refused_with(Refused))
+          for who in (ANONYMOUS, "lawyer", "admin")),
+        ("other", lambda c: saisines.claim_saisine(c.platform, c.actor("other"), c.saisine("invited@example.test"),
+                                                   "0" * 64), refused_with(UserError)),
+        ("other", lambda c: saisines.claim_saisine(c.platform, c.actor("other"), c.saisine("expert@example.test"),
+                                                   c.invitation_token("expert@example.test")),
+         refused_with(UserError)),  # a designation already addressed to an account
+    ],
+    # Only the expert a designation is addressed to answers it.
+    "saisines.accept_saisine": [
+        (who, lambda c, who=who: saisines.accept_saisine(c.platform, c.actor(who), c.saisine("expert@example.test"),
+                                                         designation()), refused_with(Refused))
+        for who in (ANONYMOUS, "other", "coexpert", "lawyer", "admin")
+    ],
+    "saisines.decline_saisine": [
+        (who, lambda c, who=who: saisines.decline_saisine(c.platform, c.actor(who),
+                                                          c.saisine("expert@example.test"), "Conflit d'intérêts"),
+         refused_with(Refused))
+        for who in (ANONYMOUS, "other", "coexpert", "lawyer", "admin")
+    ],
+})
+
 #: Services that change nothing, or only as the platform itself: why.
 SERVICES_WITHOUT_CHANGE = {
     "evidence.journal_of": "reads: the journal of the platform's database",
@@ -1313,7 +1462,11 @@ SERVICES_WITHOUT_CHANGE = {
     "certificates.authority": "the CA on the platform's token: an object to sign with, nothing stored",
     "certificates.crl_url": "the address of the CRL, built from the public URL",
     "certificates.valid_certificate": "reads whether a participant holds a valid certificate",
-    "expertises.check_participant": "the checks of add_participant and invite_participant, which change",
+    # Issue #15.
+    "expertises.check_case_data": "reads: the checks of a designation order's facts, shared by create_expertise, "
+                                  "preview_case_name, build_case and send_saisine, which require the right first",
+    "folder_access.matrix_right": "reads what the rights matrix alone gives a participant in a folder",
+    "folder_access.effective_right": "reads what a participant holds in a folder (its exception, or the matrix)",
 }
 
 
@@ -1348,14 +1501,15 @@ def test_a_service_called_without_the_right_refuses_stores_nothing_and_emits_not
     db, pm = service_db
     who, call, outcome = SERVICE_REFUSALS[service][index]
     dispatcher = OutboxDispatcher(db, pm)
-    with open_platform(db, pm, dispatcher=dispatcher) as platform:
+    settings = Settings(session_secret="table-secret")  # the invitations' tokens are signed with it
+    with open_platform(db, pm, dispatcher=dispatcher, settings=settings) as platform:
         people = cast(platform)
         platform.transaction.commit()  # the cast's own events are delivered here
         case_id, login_id = people.case.id, people.login_id
     before = database_state(db)
     db.recorder.events.clear()
 
-    with open_platform(db, pm, dispatcher=dispatcher) as platform:
+    with open_platform(db, pm, dispatcher=dispatcher, settings=settings) as platform:
         people = Cast(platform, {key: platform.root.accounts.find_by_email(f"{key}@example.test")
                                  for key in CAST_KEYS}, platform.root.expertises[case_id], login_id)
         outcome(lambda: call(people))

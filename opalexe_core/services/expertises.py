@@ -207,7 +207,7 @@ def build_case(platform: Platform, actor: Actor, data: CaseData, expert=None) ->
     for index, lawyers in sorted(data.lawyers.items()):
         for lawyer in lawyers:
             joined.append(join(expertise, lawyer, Role.AVOCAT, expertise.parties[index].id))
-    reindex(platform, expertise)
+    reindex(expertise)
     return expertise, [(p.account_id, p.role, p.party_id) for p in joined]
 
 
@@ -260,8 +260,10 @@ def join(expertise, account, role, party_id=None) -> Participant:
     return participant
 
 
-def reindex(platform: Platform, expertise) -> None:
-    platform.root.expertises.index.refresh(expertise)
+def reindex(expertise) -> None:
+    """Refresh the case's summary in the dashboards' index of its container
+    (no check, no event: the services that change the case call it)."""
+    expertise.__parent__.index.refresh(expertise)
 
 
 # -- status ------------------------------------------------------------------------------
@@ -283,7 +285,7 @@ def change_status(platform: Platform, actor: Actor, expertise, new_status: Statu
                                mapping={"old": old.value, "new": new.value}), "status")
     expertise.status = new
     expertise.status_history.append((new, actor.account_id, platform.now()))
-    reindex(platform, expertise)
+    reindex(expertise)
     platform.event(StatusChanged, actor, expertise, expertise_id=expertise.id, old=old, new=new)
 
 
@@ -320,7 +322,7 @@ def add_party(platform: Platform, actor: Actor, expertise, *, name: str, side: P
                     walk(child, spec.children)
 
     walk(expertise.folders, folder_tree(platform.pm, expertise, jurisdiction.spec() if jurisdiction else None))
-    reindex(platform, expertise)
+    reindex(expertise)
     platform.event(PartyAdded, actor, expertise, expertise_id=expertise.id, party_id=party.id, name=party.name,
                    side=party.side, party_kind=party.kind, folders=tuple("/".join(f.path) for f in added))
     return party

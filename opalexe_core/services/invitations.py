@@ -85,7 +85,7 @@ def invite_participant(platform: Platform, actor: Actor, expertise, *, email: st
         raise
     participant = join(expertise, account, role, party_id)
     participant.capacity = capacity
-    reindex(platform, expertise)
+    reindex(expertise)
     participant.invited_at = platform.now()
     participant.invited_by = actor.account_id
     party = expertise.party(party_id)

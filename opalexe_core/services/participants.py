@@ -45,7 +45,7 @@ def add_participant(platform: Platform, actor: Actor, expertise, account, role, 
     role, party_id, capacity = check_participant(platform, actor, expertise, account, role, party_id, capacity)
     participant = join(expertise, account, role, party_id)
     participant.capacity = capacity
-    reindex(platform, expertise)
+    reindex(expertise)
     platform.event(ParticipantAdded, actor, expertise, expertise_id=expertise.id, account_id=account.id,
                    role=role, party_id=party_id)
     return participant
@@ -121,7 +121,7 @@ def deactivate_participant(platform: Platform, actor: Actor, expertise, account_
         raise ExpertiseError(_("Ce participant est déjà inactif."), "account_id")
     reason = " ".join((reason or "").split())
     participant.record_change(False, actor.account_id, platform.now(), reason)
-    reindex(platform, expertise)
+    reindex(expertise)
     platform.event(ParticipantDeactivated, actor, expertise, expertise_id=expertise.id, account_id=account_id,
                    role=participant.role, reason=reason)
 
@@ -138,7 +138,7 @@ def reactivate_participant(platform: Platform, actor: Actor, expertise, account_
     if participant.capacity == IntervenantCapacity.ASSUREUR and expertise.objections_to(account_id):
         raise ExpertiseError(_("Une partie s'est opposée à l'admission de cet expert d'assurance."), "account_id")
     participant.record_change(True, actor.account_id, platform.now())
-    reindex(platform, expertise)
+    reindex(expertise)
     platform.event(ParticipantReactivated, actor, expertise, expertise_id=expertise.id, account_id=account_id,
                    role=participant.role)
 
@@ -170,7 +170,7 @@ def record_objection(platform: Platform, actor: Actor, expertise, *, party_id: s
     deactivated = participant is not None and participant.active
     if deactivated:
         participant.record_change(False, actor.account_id, now, reason)
-        reindex(platform, expertise)
+        reindex(expertise)
     platform.event(ObjectionRecorded, actor, expertise, expertise_id=expertise.id, party_id=party.id,
                    account_id=account.id, reason=reason, deactivated=deactivated)
     return deactivated
@@ -218,7 +218,7 @@ def replace_court_staff(platform: Platform, actor: Actor, jurisdiction, *, role:
         attribute = "magistrate_contact" if role is Role.MAGISTRAT else "clerk_contact"
         if getattr(expertise, attribute) == old.display_name:
             setattr(expertise, attribute, new.display_name)
-        reindex(platform, expertise)
+        reindex(expertise)
         changed.append(case_id)
     if not changed:
         raise ExpertiseError(_("${name} n'intervient dans aucune expertise en cours de cette juridiction.",
