@@ -55,6 +55,7 @@ from zope.interface.interfaces import IInterface
 
 import opalexe_core.services
 from opalexe_core.api import (
+    AccountCourtChanged,
     AccountCreated,
     AccountDisabled,
     AccountEnabled,
@@ -62,23 +63,38 @@ from opalexe_core.api import (
     AuthenticationError,
     AuthMethod,
     DomainEvent,
+    ExpertiseCreated,
+    FolderAccessWithdrawn,
     Identity,
     JournalHeadSigned,
     LoginAttempt,
     LoginClosed,
     LoginEnd,
     LoginOpened,
+    ObjectionRecorded,
+    PaperServiceSet,
+    ParticipantAdded,
+    ParticipantDeactivated,
     ParticipantInvited,
+    ParticipantReactivated,
+    PartyAdded,
     Role,
+    SaisineAccepted,
+    SaisineClaimed,
+    SaisineDeclined,
+    SaisineSent,
     SiteSettingsChanged,
     SoftwareCertificateIssued,
     SoftwareCertificateRevoked,
+    StaffReplaced,
+    StatusChanged,
     TermsAccepted,
     TermsPublished,
     UserError,
     hookimpl,
 )
 from opalexe_core.plugins import installed_plugin_names, make_plugin_manager
+from opalexe_core.resources.saisine import Saisine
 from opalexe_core.services import accounts as account_services
 from opalexe_core.services import (
     auth,
@@ -856,6 +872,651 @@ READS_ONLY: dict[str, tuple[str, str, Callable[[World], str]]] = {
 READS_ONLY_PLUGINS = {"route:/connexion/courriel/annuler": ("auth_email_otp",)}
 
 
+# -- issue #15: the case's page, creation, designations, folder grants, court staff -------------
+
+TILLEULS, LAVAL, SAUMUR, LE_MANS = "18/00001", "20/01234", "19/00410", "17/00999"  # en cours, créée, terminée, archivée
+
+
+def case_url_of(world, rg: str) -> str:
+    with platform_of(world.app) as platform:
+        case = next(case for case in platform.root.expertises.values() if case.rg == rg)
+        return f"/expertises/{case.id}/"
+
+
+def on_case(read, rg: str = TILLEULS):
+    """What ``read(case, accounts)`` says of the demo case ``rg``."""
+
+    def observe(world):
+        with platform_of(world.app) as platform:
+            case = next(case for case in platform.root.expertises.values() if case.rg == rg)
+            return read(case, platform.root.accounts)
+
+    return observe
+
+
+def id_of(world, email: str) -> str:
+    with platform_of(world.app) as platform:
+        return platform.root.accounts.find_by_email(email).id
+
+
+def party_id(world, name: str, rg: str = TILLEULS) -> str:
+    return on_case(lambda case, accounts: next(p.id for p in case.parties if p.name == name), rg)(world)
+
+
+def participant_active(key: str):
+    return on_case(lambda case, accounts: case.participants[accounts.find_by_email(demo_email(key)).id].active)
+
+
+def person_created(first: str, last: str, email: str, profile: str, court: str | None = None):
+    """A row's setup: an account nobody added to a case yet (attached to ``court``)."""
+
+    def setup(world):
+        def create(platform, operator):
+            account = account_services.create_account(platform, operator, first_name=first, last_name=last,
+                                                      email=email, profile=profile)
+            if court is not None:
+                account_services.set_account_court(platform, operator, account, court)
+
+        world.as_platform(create)
+
+    return setup
+
+
+def case_form(view: str, fields: dict, rg: str = TILLEULS, match: Callable = lambda world, form: True):
+    """The case page's form posting to ``view`` (the first ``match`` accepts), filled with ``fields``
+    (values: text, or a function of the world)."""
+
+    def act(world, client):
+        page = client.get(case_url_of(world, rg))
+        form = next(form for form in page.forms.values()
+                    if form.action.endswith("/" + view) and match(world, form))
+        for name, value in fields.items():
+            form[name] = value(world) if callable(value) else value
+        return form.submit(expect_errors=True)
+
+    return act
+
+
+def case_post(view: str, fields: dict, rg: str = TILLEULS, csrf: bool = True):
+    """A post to the case's ``view`` (values: text, or a function of the world)."""
+
+    def act(world, client):
+        data = {name: value(world) if callable(value) else value for name, value in fields.items()}
+        return post(client, case_url_of(world, rg) + view, data, csrf=csrf)
+
+    return act
+
+
+def demo_id(key: str):
+    return lambda world: world.account_id(key)
+
+
+def demo_party(name: str, rg: str = TILLEULS):
+    return lambda world: party_id(world, name, rg)
+
+
+def for_account(key: str):
+    return lambda world, form: form["account_id"].value == world.account_id(key)
+
+
+def deactivated(key: str):
+    """A row's setup: the demo account ``key`` set « inactif » in the TJ Angers case by the platform."""
+
+    def setup(world):
+        def change(platform, operator):
+            case = next(case for case in platform.root.expertises.values() if case.rg == TILLEULS)
+            participants.deactivate_participant(platform, operator, case, world.account_id(key), "Fin de mission")
+
+        world.as_platform(change)
+
+    return setup
+
+
+def anonymous_and_outsiders(post_it, *outsiders: str, why: str = "does not manage the case") -> tuple[Drive, ...]:
+    """Anonymous (to the login page) and ``outsiders`` (403)."""
+    return (Drive(ANONYMOUS, post_it, (302,), "anonymous: to the login page", "/connexion"),
+            *(Drive(key, post_it, (403,), f"{key}: {why}") for key in outsiders))
+
+
+def case_fields(csrf_token, *, court="tj-angers", rg="21/00007", exp="21/7", preview_name="", button="apercu"):
+    """A post of the creation form (``templates/expertise_new.pt``), as tests/conftest.py's ``case_form_fields``."""
+
+    def party(name, kind):
+        return [("__start__", "party:mapping"), ("name", name), ("__start__", "kind:rename"), ("kind", kind),
+                ("__end__", "kind:rename"), ("__start__", "lawyers:sequence"), ("__end__", "lawyers:sequence"),
+                ("__end__", "party:mapping")]
+
+    def day(name, value):
+        return [("__start__", f"{name}:mapping"), ("date", value), ("__end__", f"{name}:mapping")]
+
+    return [("_charset_", "UTF-8"), ("__formid__", "form"), ("csrf_token", csrf_token),
+            ("__start__", "court:mapping"), ("jurisdiction_code", court), ("magistrate", ""), ("clerk", ""),
+            ("__end__", "court:mapping"), ("__start__", "numbers:mapping"), ("rg", rg), ("exp", exp),
+            *day("order_date", "2021-03-01"), ("__end__", "numbers:mapping"), ("__start__", "parties:mapping"),
+            ("__start__", "demandeurs:sequence"), *party("Lambert", "physique"), ("__end__", "demandeurs:sequence"),
+            ("__start__", "defendeurs:sequence"), *party("SCI Les Saules", "morale"),
+            ("__end__", "defendeurs:sequence"), ("__start__", "intervenants:sequence"),
+            ("__end__", "intervenants:sequence"), ("__end__", "parties:mapping"),
+            ("__start__", "mission:mapping"), ("mission", "Décrire."), *day("report_due", ""),
+            ("__end__", "mission:mapping"), ("__start__", "consignation:mapping"), ("consignation_amount", ""),
+            *day("consignation_due", ""), ("__end__", "consignation:mapping"),
+            ("preview_name", preview_name), (button, button)]
+
+
+def create_case(csrf: bool = True, **overrides):
+    """« Voir le nom de l'expertise », then « Créer l'expertise » with the name shown."""
+
+    def act(world, client):
+        csrf_token = token(client) if csrf else ""
+        preview = client.post("/expertises/nouvelle", case_fields(csrf_token, **overrides), expect_errors=True)
+        if preview.status_int != 200:
+            return preview
+        name = preview.html.find(class_="case-name").text
+        return client.post("/expertises/nouvelle", case_fields(csrf_token, preview_name=name, button="creer",
+                                                               **overrides), expect_errors=True)
+
+    return act
+
+
+def case_count(world) -> int:
+    with platform_of(world.app) as platform:
+        return len(platform.root.expertises)
+
+
+def saisine_fields(csrf_token, *, registered="", email="", rg="21/00042", exp="21/42"):
+    """A post of the clerk's designation form (``templates/saisine_new.pt``)."""
+
+    def party(name, kind):
+        return [("__start__", "party:mapping"), ("name", name), ("__start__", "kind:rename"), ("kind", kind),
+                ("__end__", "kind:rename"), ("__end__", "party:mapping")]
+
+    return [("_charset_", "UTF-8"), ("__formid__", "form"), ("csrf_token", csrf_token),
+            ("__start__", "expert:mapping"), ("registered", registered), ("expert_email", email),
+            ("__end__", "expert:mapping"), ("__start__", "court:mapping"), ("magistrate", ""),
+            ("__end__", "court:mapping"), ("__start__", "numbers:mapping"), ("rg", rg), ("exp", exp),
+            ("__start__", "order_date:mapping"), ("date", "2021-04-02"), ("__end__", "order_date:mapping"),
+            ("__end__", "numbers:mapping"), ("__start__", "parties:mapping"),
+            ("__start__", "demandeurs:sequence"), *party("Lambert", "physique"), ("__end__", "demandeurs:sequence"),
+            ("__start__", "defendeurs:sequence"), *party("SCI Les Saules", "morale"),
+            ("__end__", "defendeurs:sequence"), ("__start__", "intervenants:sequence"),
+            ("__end__", "intervenants:sequence"), ("__end__", "parties:mapping"), ("__start__", "mission:mapping"),
+            ("mission", "Examiner la charpente."), ("__start__", "report_due:mapping"), ("date", ""),
+            ("__end__", "report_due:mapping"), ("__end__", "mission:mapping"),
+            ("__start__", "consignation:mapping"), ("consignation_amount", ""),
+            ("__start__", "consignation_due:mapping"), ("date", ""), ("__end__", "consignation_due:mapping"),
+            ("__end__", "consignation:mapping"), ("submit", "submit")]
+
+
+def send_designation(csrf: bool = True, **fields):
+    def act(world, client):
+        return client.post("/saisines/nouvelle", saisine_fields(token(client) if csrf else "", **fields),
+                           expect_errors=True)
+
+    return act
+
+
+def saisine_count(world) -> int:
+    with platform_of(world.app) as platform:
+        return len(platform.root.saisines)
+
+
+def designation_sent(world) -> None:
+    """A row's setup: the demo clerk designates the demo expert (a registered one: no mail)."""
+    with platform_of(world.app) as platform:
+        clerk = Actor(platform.root.accounts.find_by_email(demo_email("greffier")), AuthMethod.DEMO)
+        saisine = saisines.send_saisine(platform, clerk, platform.root.jurisdictions["tj-angers"],
+                                        expert_email=demo_email("expert"), data=designation())
+        platform.transaction.commit()
+        world.saisine_id = saisine.id
+
+
+def invitation_waiting(world) -> None:
+    """A row's setup: a designation of the TJ Angers waiting for an expert not
+    registered yet, and its invitation's token. Stored as the platform, without
+    sending it (the table's platform has no mail server: send_saisine's
+    invitation is tests/views/test_saisine_pages.py's)."""
+    with platform_of(world.app) as platform:
+        saisine = Saisine(jurisdiction_code="tj-angers", sent_by=None, sent_at=platform.now(),
+                          expert_email="invite@example.test", expert_account_id=None,
+                          case={"rg": "21/00042", "exp": "21/42", "order_date": date(2021, 4, 2),
+                                "parties": (("Lambert", "demandeur", "physique"), ("Saules", "defendeur", "morale"))})
+        platform.root.saisines.add_saisine(saisine)
+        platform.transaction.commit()
+        world.saisine_id = saisine.id
+        world.invitation = saisines.invitation_token(platform.settings.session_secret, saisine.id)
+
+
+def saisine_url(world) -> str:
+    return f"/saisines/{world.saisine_id}/"
+
+
+def on_saisine(read):
+    def observe(world):
+        with platform_of(world.app) as platform:
+            return read(platform.root.saisines[world.saisine_id])
+
+    return observe
+
+
+def decline_form(reason: str):
+    def act(world, client):
+        form = client.get(saisine_url(world)).forms["decline-form"]
+        form["reason"] = reason
+        return form.submit("submit", expect_errors=True)
+
+    return act
+
+
+def accept_designation(court: str | None = None):
+    """« Accepter »: the form pre-filled from the designation, its name shown, then « Créer l'expertise »."""
+
+    def act(world, client):
+        form = client.get(saisine_url(world) + "accepter").forms["form"]
+        if court is not None:
+            form["jurisdiction_code"] = court
+        preview = form.submit("apercu", expect_errors=True)
+        if preview.status_int != 200:
+            return preview
+        return preview.forms["form"].submit("creer", expect_errors=True)
+
+    return act
+
+
+def claim_form(token_of: Callable = lambda world: world.invitation):
+    """The invitation's link, then « Recevoir la désignation »."""
+
+    def act(world, client):
+        page = client.get(saisine_url(world) + "invitation", {"jeton": token_of(world)})
+        return page.forms["form"].submit("submit", expect_errors=True)
+
+    return act
+
+
+def saisine_post(view: str, fields: dict | None = None, csrf: bool = True):
+    def act(world, client):
+        data = {name: value(world) if callable(value) else value for name, value in (fields or {}).items()}
+        return post(client, saisine_url(world) + view, data, csrf=csrf)
+
+    return act
+
+
+NEW_MAGISTRATE = "luc.perrin@example.test"
+INSURER = "igor.assur@example.test"
+NEW_EXPERT = "lucie.blanc@example.test"
+
+
+def staff_form(world, client):
+    form = client.get("/juridictions/tj-angers/personnel").forms["form"]
+    form["role"], form["old"], form["new"] = "magistrat", world.account_id("magistrat"), id_of(world, NEW_MAGISTRATE)
+    return form.submit("submit", expect_errors=True)
+
+
+def staff_post(court: str = "tj-angers", csrf: bool = True, **fields):
+    def act(world, client):
+        data = {"role": "magistrat", "old": world.account_id("magistrat"), "new": id_of(world, NEW_MAGISTRATE)}
+        data.update({name: value(world) if callable(value) else value for name, value in fields.items()})
+        return post(client, f"/juridictions/{court}/personnel", data, csrf=csrf)
+
+    return act
+
+
+def account_court_form(key: str, code: str):
+    def act(world, client):
+        page = client.get("/comptes/")
+        form = next(form for form in page.forms.values()
+                    if form.action.endswith("/juridiction") and f'data-email="{demo_email(key)}"' in form.text)
+        form["court_code"].force_value(code)
+        return form.submit(expect_errors=True)
+
+    return act
+
+
+def folder_grant(key: str):
+    def observe(world):
+        account_id = world.account_id(key)
+        return on_case(lambda case, accounts: case.folders["01-expert-greffe-parties"].grant_of(account_id))(world)
+
+    return observe
+
+
+def grant_form(world, client):
+    form = client.get(world.folder_url()).forms["grant-form"]
+    form["account_id"], form["right"] = world.account_id("greffier"), "none"
+    return form.submit("submit", expect_errors=True)
+
+
+def folder_post(csrf: bool = True, **fields):
+    def act(world, client):
+        data = {"account_id": world.account_id("greffier"), "right": "none"}
+        data.update({name: value(world) if callable(value) else value for name, value in fields.items()})
+        return post(client, world.folder_url() + "acces", data, csrf=csrf)
+
+    return act
+
+
+ROUTES.update({
+    "Expertise:statut": Row(
+        allowed=Drive("expert", case_form("statut", {}, match=lambda w, form: form["status"].value == "terminee"),
+                      (302,)),
+        events=(StatusChanged,),
+        observe=on_case(lambda case, accounts: case.status),
+        expect=became("terminee"),
+        refused=(
+            *anonymous_and_outsiders(case_post("statut", {"status": "terminee"}), "avocat1", "coexpert",
+                                     why="only the expert moves a case forward"),
+            Drive("expert", case_post("statut", {"status": "creee"}), (302,), "a step back (back with an error)",
+                  "#statut"),
+            Drive("expert", case_post("statut", {"status": "pirate"}), (302,), "an unknown status", "#statut"),
+            Drive("expert", case_post("statut", {"status": "en_cours"}, rg=LE_MANS), (302,),
+                  "an archived case changes no more", "#statut"),
+            Drive("expert", case_post("statut", {"status": "terminee"}, csrf=False), (400,), "no CSRF token"),
+        ),
+    ),
+    "Expertise:participants": Row(
+        setup=person_created("Lucie", "Blanc", NEW_EXPERT, "expert"),
+        allowed=Drive("expert", case_form("participants", {"account_id": lambda w: id_of(w, NEW_EXPERT),
+                                                           "role": "co_expert"}), (302,)),
+        events=(ParticipantAdded,),
+        observe=lambda world: on_case(lambda case, accounts: id_of(world, NEW_EXPERT) in case.participants)(world),
+        expect=became(True),
+        refused=(
+            *anonymous_and_outsiders(case_post("participants", {"account_id": lambda w: id_of(w, NEW_EXPERT),
+                                                                "role": "co_expert"}), "avocat1", "greffier"),
+            Drive("expert", case_post("participants", {"account_id": "0123456789abcdef", "role": "co_expert"}),
+                  (400,), "a forged account"),
+            Drive("expert", case_post("participants", {"account_id": demo_id("avocat2"), "role": "avocat",
+                                                       "party_id": demo_party("Dupont")}), (400,),
+                  "an account already in the case"),
+            Drive("expert", case_post("participants", {"account_id": lambda w: id_of(w, NEW_EXPERT),
+                                                       "role": "expert"}), (400,), "a second expert"),
+            Drive("expert", case_post("participants", {"account_id": lambda w: id_of(w, NEW_EXPERT),
+                                                       "role": "avocat", "party_id": demo_party("Dupont")}),
+                  (400,), "a role the account's profile cannot play"),
+            Drive("expert", case_post("participants", {"account_id": lambda w: id_of(w, NEW_EXPERT),
+                                                       "role": "co_expert"}, rg=SAUMUR), (400,),
+                  "a case « terminée » takes no new participant"),
+            Drive("expert", case_post("participants", {"account_id": lambda w: id_of(w, NEW_EXPERT),
+                                                       "role": "co_expert"}, csrf=False), (400,), "no CSRF token"),
+        ),
+    ),
+    "Expertise:desactiver": Row(
+        allowed=Drive("expert", case_form("desactiver", {"reason": "Fin de la médiation"},
+                                          match=for_account("mediateur")), (302,)),
+        events=(ParticipantDeactivated,),
+        observe=participant_active("mediateur"),
+        expect=became(False),
+        refused=(
+            *anonymous_and_outsiders(case_post("desactiver", {"account_id": demo_id("mediateur")}), "avocat1",
+                                     "mediateur"),
+            Drive("expert", case_post("desactiver", {"account_id": demo_id("expert")}), (302,),
+                  "the case's expert (back with an error)", "#participants"),
+            Drive("coexpert", case_post("desactiver", {"account_id": demo_id("coexpert")}), (302,),
+                  "oneself (back with an error)", "#participants"),
+            Drive("expert", case_post("desactiver", {"account_id": "0123456789abcdef"}), (302,),
+                  "a forged account (back with an error)", "#participants"),
+            Drive("expert", case_post("desactiver", {"account_id": demo_id("mediateur")}, rg=LE_MANS), (302,),
+                  "an archived case changes no more", "#participants"),
+            Drive("expert", case_post("desactiver", {"account_id": demo_id("mediateur")}, csrf=False), (400,),
+                  "no CSRF token"),
+        ),
+    ),
+    "Expertise:reactiver": Row(
+        setup=deactivated("mediateur"),
+        allowed=Drive("expert", case_form("reactiver", {}, match=for_account("mediateur")), (302,)),
+        events=(ParticipantReactivated,),
+        observe=participant_active("mediateur"),
+        expect=became(True),
+        refused=(
+            *anonymous_and_outsiders(case_post("reactiver", {"account_id": demo_id("mediateur")}), "avocat1",
+                                     "greffier"),
+            Drive("expert", case_post("reactiver", {"account_id": demo_id("avocat2")}), (302,),
+                  "an active participant (back with an error)", "#participants"),
+            Drive("expert", case_post("reactiver", {"account_id": "0123456789abcdef"}), (302,),
+                  "a forged account (back with an error)", "#participants"),
+            Drive("expert", case_post("reactiver", {"account_id": demo_id("mediateur")}, rg=LAVAL), (302,),
+                  "a participant active in another case (back with an error)", "#participants"),
+            Drive("expert", case_post("reactiver", {"account_id": demo_id("mediateur")}, csrf=False), (400,),
+                  "no CSRF token"),
+        ),
+    ),
+    "Expertise:parties": Row(
+        allowed=Drive("expert", case_form("parties", {"name": "Compagnie Alpha", "side": "intervenant"}), (302,)),
+        events=(PartyAdded,),
+        observe=on_case(lambda case, accounts: [party.name for party in case.parties]),
+        expect=lambda before, after: after == [*before, "Compagnie Alpha"],
+        refused=(
+            *anonymous_and_outsiders(case_post("parties", {"name": "Pirate", "side": "intervenant",
+                                                           "kind": "morale"}), "avocat1", "magistrat"),
+            Drive("expert", case_post("parties", {"name": "Dupont", "side": "intervenant", "kind": "physique"}),
+                  (400,), "a party already in the case"),
+            Drive("expert", case_post("parties", {"name": "Compagnie Alpha", "side": "pirate", "kind": "morale"}),
+                  (400,), "an unknown side"),
+            Drive("expert", case_post("parties", {"name": "   ", "side": "intervenant", "kind": "morale"}),
+                  (400,), "no name"),
+            Drive("expert", case_post("parties", {"name": "Compagnie Alpha", "side": "intervenant",
+                                                  "kind": "morale"}, rg=SAUMUR), (400,),
+                  "a case « terminée » takes no new party"),
+            Drive("expert", case_post("parties", {"name": "Compagnie Alpha", "side": "intervenant",
+                                                  "kind": "morale"}, csrf=False), (400,), "no CSRF token"),
+        ),
+    ),
+    "Expertise:signalement": Row(
+        allowed=Drive("expert", case_form("signalement", {"reason": "refus"},
+                                          match=lambda w, form: form["party_id"].value == party_id(w, "Dupont")
+                                          and form["reason"].value != ""), (302,)),
+        events=(PaperServiceSet,),
+        observe=on_case(lambda case, accounts: next(p.paper_reason for p in case.parties if p.name == "Dupont")),
+        expect=became("refus"),
+        refused=(
+            *anonymous_and_outsiders(case_post("signalement", {"party_id": demo_party("Dupont"),
+                                                               "reason": "refus"}), "avocat1", "intervenant"),
+            Drive("expert", case_post("signalement", {"party_id": demo_party("Lefèvre", LAVAL), "reason": "refus"}),
+                  (302,), "another case's party (back with an error)", "#parties"),
+            Drive("expert", case_post("signalement", {"party_id": demo_party("Dupont"), "reason": "pirate"}),
+                  (302,), "an unknown reason (back with an error)", "#parties"),
+            Drive("expert", case_post("signalement", {"party_id": demo_party("SARL Bâti Ouest"),
+                                                      "reason": "defaillante"}), (302,),
+                  "a party already flagged for that reason", "#parties"),
+            Drive("expert", case_post("signalement", {"party_id": demo_party("Dupont"), "reason": ""}), (302,),
+                  "clearing a flag the party does not have", "#parties"),
+            Drive("expert", case_post("signalement", {"party_id": demo_party("Morel", LE_MANS), "reason": "refus"},
+                                      rg=LE_MANS), (302,), "an archived case changes no more", "#parties"),
+            Drive("expert", case_post("signalement", {"party_id": demo_party("Dupont"), "reason": "refus"},
+                                      csrf=False), (400,), "no CSRF token"),
+        ),
+    ),
+    "Expertise:opposition": Row(
+        setup=person_created("Igor", "Assur", INSURER, "intervenant"),
+        allowed=Drive("expert", case_form("opposition", {"party_id": demo_party("Dupont"),
+                                                         "account_id": lambda w: id_of(w, INSURER),
+                                                         "reason": "Assureur de la partie adverse"}), (302,)),
+        events=(ObjectionRecorded,),
+        observe=on_case(lambda case, accounts: len(case.objections)),
+        expect=one_more,
+        refused=(
+            *anonymous_and_outsiders(case_post("opposition", {"party_id": demo_party("Dupont"),
+                                                              "account_id": lambda w: id_of(w, INSURER)}),
+                                     "avocat1", "greffier"),
+            Drive("expert", case_post("opposition", {"party_id": demo_party("Dupont"),
+                                                     "account_id": demo_id("intervenant")}), (400,),
+                  "a participant who is not an insurer's expert"),
+            Drive("expert", case_post("opposition", {"party_id": demo_party("Lefèvre", LAVAL),
+                                                     "account_id": lambda w: id_of(w, INSURER)}), (400,),
+                  "another case's party"),
+            Drive("expert", case_post("opposition", {"party_id": demo_party("Dupont"),
+                                                     "account_id": demo_id("avocat1")}), (400,),
+                  "a lawyer is no insurer's expert"),
+            Drive("expert", case_post("opposition", {"party_id": demo_party("Dupont"),
+                                                     "account_id": lambda w: id_of(w, INSURER)}, csrf=False),
+                  (400,), "no CSRF token"),
+        ),
+    ),
+    "Folder:acces": Row(
+        allowed=Drive("expert", grant_form, (302,)),
+        events=(FolderAccessWithdrawn,),
+        observe=folder_grant("greffier"),
+        expect=became("none"),
+        refused=(
+            Drive(ANONYMOUS, folder_post(), (302,), "anonymous: to the login page", "/connexion"),
+            Drive("avocat1", folder_post(), (403,), "sees the folder, does not manage the case"),
+            Drive("greffier", folder_post(account_id=demo_id("avocat1")), (403,),
+                  "sees the folder, does not manage the case"),
+            Drive("expert", folder_post(account_id=demo_id("expert")), (400,), "the expert keeps every folder"),
+            Drive("expert", folder_post(account_id=demo_id("admin")), (400,), "an account outside the case"),
+            Drive("expert", folder_post(account_id="0123456789abcdef"), (400,), "a forged account"),
+            Drive("expert", folder_post(right="tout"), (400,), "an unknown right"),
+            Drive("expert", folder_post(account_id=demo_id("mediateur"), right="deposit"), (400,),
+                  "the mediator reads without depositing"),
+            Drive("expert", folder_post(csrf=False), (400,), "no CSRF token"),
+        ),
+    ),
+    "Jurisdiction:personnel": Row(
+        setup=person_created("Luc", "Perrin", NEW_MAGISTRATE, "magistrat", court="tj-angers"),
+        allowed=Drive("greffier", staff_form, (302,), lands="/personnel"),
+        events=(StaffReplaced,),
+        observe=lambda world: on_case(lambda case, accounts: (id_of(world, NEW_MAGISTRATE) in case.participants,
+                                                              case.participants[world.account_id("magistrat")]
+                                                              .active))(world),
+        expect=lambda before, after: before == (False, True) and after == (True, False),
+        refused=(
+            Drive(ANONYMOUS, staff_post(), (302,), "anonymous: to the login page", "/connexion"),
+            Drive("expert", staff_post(), (403,), "not the court's staff"),
+            Drive("avocat1", staff_post(), (403,), "not the court's staff"),
+            Drive("greffier", staff_post(court="tj-laval"), (403,), "another court's clerk"),
+            Drive("greffier", staff_post(old=lambda w: id_of(w, NEW_MAGISTRATE), new=demo_id("magistrat")),
+                  (400,), "someone who serves no running case of the court"),
+            Drive("greffier", staff_post(new=demo_id("magistrat")), (400,), "replaced by oneself"),
+            Drive("greffier", staff_post(new=demo_id("expert")), (400,), "a replacement who cannot hold the role"),
+            Drive("greffier", staff_post(role="expert"), (400,), "an unknown role"),
+            Drive("greffier", staff_post(csrf=False), (400,), "no CSRF token"),
+        ),
+    ),
+    "Account:juridiction": Row(
+        allowed=Drive("admin", account_court_form("greffier", "tj-laval"), (302,), lands="/comptes/"),
+        events=(AccountCourtChanged,),
+        observe=lambda world: world.account("greffier", lambda account: account.court_code),
+        expect=became("tj-laval"),
+        refused=(
+            Drive(ANONYMOUS, lambda w, c: post(c, w.account_url("greffier", "juridiction"), {"court_code": "tj-laval"}),
+                  (302,), "anonymous: to the login page", "/connexion"),
+            Drive("greffier", lambda w, c: post(c, w.account_url("greffier", "juridiction"),
+                                                {"court_code": "tj-laval"}), (403,), "not an administrator"),
+            Drive("admin", account_court_form("greffier", "tj-atlantide"), (302,),
+                  "an unknown court (back with an error)", "/comptes/"),
+            Drive("admin", account_court_form("greffier", "tj-angers"), (302,),
+                  "the court it is attached to already (back with an error)", "/comptes/"),
+            Drive("admin", lambda w, c: post(c, w.account_url("expert", "juridiction"), {"court_code": "tj-laval"}),
+                  (302,), "an expert's account (back with an error)", "/comptes/"),
+            Drive("admin", lambda w, c: post(c, w.account_url("greffier", "juridiction"), {"court_code": "tj-laval"},
+                                             csrf=False), (400,), "no CSRF token"),
+        ),
+    ),
+    "Expertises:nouvelle": Row(
+        allowed=Drive("expert", create_case(), (302,)),
+        events=(ExpertiseCreated,),
+        observe=case_count,
+        expect=one_more,
+        refused=(
+            Drive(ANONYMOUS, lambda w, c: c.post("/expertises/nouvelle", case_fields(token(c)), expect_errors=True),
+                  (302,), "anonymous: to the login page", "/connexion"),
+            *(Drive(key, lambda w, c: c.post("/expertises/nouvelle", case_fields(token(c), button="creer"),
+                                             expect_errors=True), (403,), "only an expert creates a case")
+              for key in ("avocat1", "greffier", "admin")),
+            Drive("expert", lambda w, c: c.post("/expertises/nouvelle", case_fields(token(c)), expect_errors=True),
+                  (200,), "« Voir le nom de l'expertise » only shows the name"),
+            Drive("expert", lambda w, c: c.post("/expertises/nouvelle", case_fields(
+                token(c), preview_name="Un autre nom", button="creer"), expect_errors=True),
+                  (200,), "a name that is not the one computed: shown again, nothing created"),
+            Drive("expert", create_case(rg="18/00099", exp="18/00001"), (400,), "an EXP the court already gave"),
+            Drive("expert", create_case(court="tj-atlantide"), (400,), "an unknown court"),
+            Drive("expert", create_case(rg="vingt"), (400,), "a malformed RG"),
+            Drive("expert", create_case(csrf=False), (400,), "no CSRF token"),
+        ),
+    ),
+    "Saisines:nouvelle": Row(
+        allowed=Drive("greffier", send_designation(registered=demo_email("coexpert")), (302,), lands="/saisines/"),
+        events=(SaisineSent,),
+        observe=saisine_count,
+        expect=one_more,
+        refused=(
+            Drive(ANONYMOUS, send_designation(registered=demo_email("coexpert")), (302,),
+                  "anonymous: to the login page", "/connexion"),
+            *(Drive(key, send_designation(registered=demo_email("coexpert")), (403,), "not a court's clerk")
+              for key in ("expert", "magistrat", "admin")),
+            Drive("greffier", send_designation(email=demo_email("avocat1")), (400,), "a lawyer's address"),
+            Drive("greffier", send_designation(email="pas-une-adresse"), (400,), "an invalid address"),
+            Drive("greffier", send_designation(registered=demo_email("coexpert"), rg="vingt"), (400,),
+                  "a malformed RG"),
+            Drive("greffier", send_designation(registered=demo_email("coexpert"), exp="18/00001"), (400,),
+                  "an EXP the court already gave"),
+            Drive("greffier", send_designation(csrf=False, registered=demo_email("coexpert")), (400,),
+                  "no CSRF token"),
+        ),
+    ),
+    "Saisine:refuser": Row(
+        setup=designation_sent,
+        allowed=Drive("expert", decline_form("Je suis l'expert d'une des parties dans une autre affaire."), (302,)),
+        events=(SaisineDeclined,),
+        observe=on_saisine(lambda saisine: (saisine.status, saisine.decline_reason)),
+        expect=lambda before, after: before == ("envoyee", "") and after[0] == "refusee" and after[1],
+        refused=(
+            Drive(ANONYMOUS, saisine_post("refuser", {"reason": "Non"}), (302,), "anonymous: to the login page",
+                  "/connexion"),
+            Drive("coexpert", saisine_post("refuser", {"reason": "Non"}), (403,), "not addressed to it"),
+            Drive("greffier", saisine_post("refuser", {"reason": "Non"}), (403,),
+                  "the clerk reads the designation, does not answer it"),
+            Drive("expert", decline_form("   "), (400,), "no reason"),
+            Drive("expert", saisine_post("refuser", {"reason": "Non"}, csrf=False), (400,), "no CSRF token"),
+        ),
+    ),
+    "Saisine:accepter": Row(
+        setup=designation_sent,
+        allowed=Drive("expert", accept_designation(), (302,)),
+        events=(SaisineAccepted,),
+        observe=lambda world: (on_saisine(lambda saisine: saisine.status)(world), case_count(world)),
+        expect=lambda before, after: before[0] == "envoyee" and after == ("acceptee", before[1] + 1),
+        refused=(
+            Drive(ANONYMOUS, saisine_post("accepter"), (302,), "anonymous: to the login page", "/connexion"),
+            Drive("coexpert", saisine_post("accepter"), (403,), "not addressed to it"),
+            Drive("greffier", saisine_post("accepter"), (403,),
+                  "the clerk reads the designation, does not answer it"),
+            Drive("expert", accept_designation(court="tj-laval"), (400,), "another court than the one designating"),
+            Drive("expert", saisine_post("accepter", csrf=False), (400,), "no CSRF token"),
+        ),
+    ),
+    # The designation's ACL knows no invited expert yet: the page is public,
+    # the service refuses (a 302 back to the dashboard with the error).
+    "Saisine:recevoir": Row(
+        setup=invitation_waiting,
+        allowed=Drive("expert", claim_form(), (302,)),
+        events=(SaisineClaimed,),
+        observe=on_saisine(lambda saisine: saisine.expert_account_id is not None),
+        expect=became(True),
+        refused=(
+            Drive(ANONYMOUS, saisine_post("recevoir", {"jeton": lambda w: w.invitation}), (302,),
+                  "nobody logged in (back with an error)", "/"),
+            Drive("avocat1", saisine_post("recevoir", {"jeton": lambda w: w.invitation}), (302,),
+                  "not an expert (back with an error)", "/"),
+            Drive("expert", claim_form(lambda world: "0" + world.invitation[1:]), (302,),
+                  "a token nobody sent (back with an error)", "/"),
+            Drive("expert", saisine_post("recevoir", {"jeton": lambda w: w.invitation}, csrf=False), (400,),
+                  "no CSRF token"),
+        ),
+    ),
+})
+
+READS_ONLY.update({
+    "Saisines:": ("the designations: its court's for a clerk, its own for an expert", "greffier",
+                  lambda world: "/saisines/"),
+    "Saisine:": ("a designation's page", "expert", saisine_url),
+    "Saisine:invitation": ("the invitation link's page: its form posts to « recevoir »", "expert",
+                           lambda world: f"{saisine_url(world)}invitation?jeton={world.invitation}"),
+})
+
+#: What a page of READS_ONLY needs beforehand (as the platform).
+READS_ONLY_SETUP = {"Saisine:": designation_sent, "Saisine:invitation": invitation_waiting}
+
+
 # -- discovery -----------------------------------------------------------------------------------
 
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
@@ -1075,6 +1736,8 @@ def test_registering_under_terms_in_force_records_their_acceptance(world_for):
 def test_a_page_that_only_reads_changes_nothing_even_posted_to(world_for, key):
     _why, who, url = READS_ONLY[key]
     world = world_for(READS_ONLY_PLUGINS.get(key, ()))
+    if key in READS_ONLY_SETUP:
+        READS_ONLY_SETUP[key](world)
     outcome = drive(world, Drive(who, lambda w, c: post(c, url(w)), (200, 302), key))
     assert outcome.events == [] and not outcome.changed
     answer = outcome.answer
