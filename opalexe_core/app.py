@@ -13,6 +13,7 @@ from .resources.root import RootMissing, get_root, request_root, root_factory
 from .rights import build_rights_matrix
 from .security import Authorizer, SecurityPolicy
 from .services.auth import development_only
+from .services.notifications import register_notifier
 from .services.outbox import OutboxDispatcher
 from .settings import Settings, SettingsError
 from .storage import ensure_file_storage_dir, opened
@@ -33,6 +34,8 @@ def make_app(raw_settings: dict, pm=None):
     # A view that answers 4xx/5xx without raising must not commit what it changed.
     raw.setdefault("tm.commit_veto", "pyramid_tm.default_commit_veto")
     raw.setdefault("retry.attempts", "3")
+    # A chunk of an upload is not retried: its body would be copied first.
+    raw.setdefault("retry.activate_hook", "opalexe_core.views.uploads.retry_attempts")
     raw.setdefault("pyramid.default_locale_name", "fr")
     ensure_file_storage_dir(raw.get("zodbconn.uri", ""))
 
@@ -83,6 +86,7 @@ def make_app(raw_settings: dict, pm=None):
         config.registry._zodb_databases[""], pm, inline=settings.outbox_inline,
         sweep_seconds=settings.outbox_sweep_seconds,
     )
+    config.registry.opalexe_notifier = register_notifier(config.registry, raw)
 
     app = config.make_wsgi_app()
     try:

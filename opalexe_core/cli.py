@@ -7,12 +7,17 @@ import code
 import logging
 import os
 import sys
+from datetime import UTC, datetime
 
 from pyramid.paster import get_appsettings, setup_logging
 
 from .evolve import SCHEMA_VERSION, EvolveContext, NewerSchemaError, pending_steps, refuse_newer, run_evolve
+from .keystore import KeyStore, KeyStoreError
 from .plugins import describe_plugins, make_plugin_manager
 from .resources.root import RootMissing, get_root
+from .services.keys import MASTER_KEY_LABEL, ensure_master_key
+from .services.notifications import make_notifier, send_digests
+from .services.uploads import UploadSpool
 from .settings import Settings
 from .storage import initialize, open_db, opened
 
@@ -45,6 +50,17 @@ def cmd_init(env: Environment, args) -> int:
         return 2
     result = initialize(env.db, env.pm, demo=args.demo)
     print(f"Plateforme prête (schéma {result['schema_version']} ; étapes appliquées : {result['steps'] or 'aucune'}).")
+    if env.settings.pkcs11.configured:
+        try:
+            created = ensure_master_key(KeyStore(env.settings.pkcs11))
+        except KeyStoreError as error:
+            print(f"opalexe init : le module de clés ne répond pas : {error}", file=sys.stderr)
+            return 2
+        print(f"Clé maîtresse des documents « {MASTER_KEY_LABEL} » : {'créée' if created else 'présente'} "
+              f"dans le jeton « {env.settings.pkcs11.token_label} ».")
+    else:
+        print("Aucun module de clés PKCS#11 configuré (opalexe.pkcs11.module) : les dépôts seront refusés.",
+              file=sys.stderr)
     if args.demo:
         print(f"Données de démonstration : {result['demo_cases']} expertise(s) ajoutée(s).")
     return 0
@@ -88,6 +104,25 @@ def cmd_shell(env: Environment, args) -> int:
     return 0
 
 
+def cmd_uploads_purge(env: Environment, args) -> int:
+    directory = env.settings.documents.uploads_dir
+    if not directory:
+        print("opalexe uploads purge : aucun dossier de téléversement (opalexe.uploads.dir).", file=sys.stderr)
+        return 2
+    removed = UploadSpool(directory, None).purge(datetime.now(UTC), env.settings.documents.upload_expiry)
+    print(f"Téléversements expirés supprimés : {len(removed)}.")
+    return 0
+
+
+def cmd_notifications_digest(env: Environment, args) -> int:
+    if env.settings.public_url is None:
+        print("opalexe notifications digest : les liens des courriels demandent opalexe.public_url.", file=sys.stderr)
+        return 2
+    sent = send_digests(make_notifier(env.db, env.raw, env.settings))
+    print(f"Récapitulatifs envoyés : {sent}.")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="opalexe", description="Administration d'une plateforme Opalexe.")
     parser.add_argument("-c", "--config", default=os.environ.get("OPALEXE_CONFIG", "development.ini"),
@@ -102,6 +137,13 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("plugins", help="lister les extensions et leurs points d'extension").set_defaults(
         func=cmd_plugins)
     commands.add_parser("shell", help="console Python sur la base").set_defaults(func=cmd_shell)
+    uploads = commands.add_parser("uploads", help="téléversements en attente").add_subparsers(required=True)
+    uploads.add_parser("purge", help="supprimer les téléversements inachevés et expirés (opalexe.uploads.expire_hours)"
+                       ).set_defaults(func=cmd_uploads_purge)
+    notifications = commands.add_parser("notifications", help="courriels de notification").add_subparsers(
+        required=True)
+    notifications.add_parser("digest", help="envoyer les récapitulatifs quotidiens des nouveaux documents"
+                             ).set_defaults(func=cmd_notifications_digest)
     return parser
 
 

@@ -11,7 +11,10 @@ names its module.
 Settings (``Settings.pkcs11``): ``opalexe.pkcs11.module`` (the module's path,
 e.g. ``/usr/lib/softhsm/libsofthsm2.so``), ``opalexe.pkcs11.token_label`` and
 the user PIN, ``opalexe.pkcs11.pin`` or the environment variable
-``OPALEXE_PKCS11_PIN``.
+``OPALEXE_PKCS11_PIN``. SoftHSM2 reads its configuration from the file
+named by ``SOFTHSM2_CONF``: ``opalexe.pkcs11.softhsm2_conf`` sets it for the
+process before the module is loaded (development.ini names the token that
+``make run`` creates under ``var/``).
 
 PKCS#11 libraries are process-wide: python-pkcs11 loads a module once
 (``pkcs11.lib(path)``); sessions are opened per use and closed after it.
@@ -20,6 +23,7 @@ PKCS#11 libraries are process-wide: python-pkcs11 loads a module once
 from __future__ import annotations
 
 import contextlib
+import os
 import threading
 from dataclasses import dataclass
 
@@ -38,6 +42,7 @@ class PKCS11Settings:
     module: str = ""
     token_label: str = ""
     pin: str = ""
+    softhsm2_conf: str = ""
 
     @property
     def configured(self) -> bool:
@@ -57,6 +62,8 @@ class KeyStore:
     def token(self):
         with self._lock:
             if self._token is None:
+                if self.settings.softhsm2_conf:
+                    os.environ["SOFTHSM2_CONF"] = self.settings.softhsm2_conf
                 try:
                     lib = pkcs11.lib(self.settings.module)
                     self._token = lib.get_token(token_label=self.settings.token_label)

@@ -5,7 +5,7 @@ import transaction
 from ZODB import DB
 from ZODB.MappingStorage import MappingStorage
 
-from opalexe_core.evolve import SCHEMA_VERSION, EvolveContext, EvolveError, pending_steps, run_evolve
+from opalexe_core.evolve import SCHEMA_VERSION, STEPS, EvolveContext, EvolveError, pending_steps, run_evolve
 from opalexe_core.plugins import make_plugin_manager
 from opalexe_core.resources.root import Root
 from opalexe_core.services.bootstrap import ensure_root
@@ -25,7 +25,7 @@ def conn():
 def test_a_new_root_is_brought_to_the_code_s_schema(conn):
     connection, manager = conn
     root, steps = ensure_root(connection.root(), make_plugin_manager(), txn=manager)
-    assert steps == list(range(1, SCHEMA_VERSION + 1))
+    assert steps == [number for number, _ in STEPS] and steps[-1] == SCHEMA_VERSION
     assert root.schema_version == SCHEMA_VERSION
     assert root["expertises"] is root.expertises and root["comptes"] is root.accounts
     assert root.jurisdictions["tj-angers"].expertise_email == "expertises.tj-angers@justice.fr"
@@ -44,7 +44,6 @@ def test_every_step_run_again_on_its_own_result_changes_nothing(conn):
     """A run cut after a step changed the data but before the schema version
     was committed runs that step again: each step checks before it changes."""
     from opalexe_core.api import AuthMethod
-    from opalexe_core.evolve import STEPS
     from opalexe_core.services.accounts import create_account
     from opalexe_core.services.platform import Actor, Platform
 
@@ -123,7 +122,7 @@ def test_step_2_gives_accounts_of_a_step_1_database_their_login_table_and_keeps_
     manager.commit()
     assert root.schema_version == 1
 
-    assert run_evolve(root, EvolveContext(pm=None), txn=manager) == [2, 3]
+    assert run_evolve(root, EvolveContext(pm=None), txn=manager) == [number for number, _ in STEPS[1:]]
     assert run_evolve(root, EvolveContext(pm=None), txn=manager) == []
 
     account = root.accounts.find_by_email("jean@example.test")

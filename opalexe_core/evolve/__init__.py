@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import transaction
 
-from . import step0001_layout, step0002_account_logins, step0003_outbox_identities
+from . import step0001_layout, step0002_account_logins, step0003_outbox_identities, step0005_documents
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +27,7 @@ STEPS = (
     (1, step0001_layout.evolve),
     (2, step0002_account_logins.evolve),
     (3, step0003_outbox_identities.evolve),
+    (5, step0005_documents.evolve),  # 4 is allocated to issue #15
 )
 
 SCHEMA_VERSION = STEPS[-1][0]

@@ -8,6 +8,7 @@ def includeme(config):
 
     config.add_request_method(return_path, "opalexe_return_path", reify=True)
     config.add_route("authenticate", "/authentification/{provider}")
+    config.include(".uploads")
     config.scan(".")
 
 

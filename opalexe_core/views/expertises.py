@@ -1,13 +1,12 @@
 """An expertise and its folders, as the rights matrix lets the user see them."""
 
 from pyramid.httpexceptions import HTTPFound
-from pyramid.location import lineage
 from pyramid.view import view_config
 
 from ..contract import Role
 from ..i18n import _
 from ..labels import PARTY_SIDE_LABELS, ROLE_LABELS, STATUS_LABELS
-from ..resources.expertise import Expertise, Expertises, Folder, find_expertise
+from ..resources.expertise import Expertise, Expertises
 
 
 def folder_title(request, folder) -> str:
@@ -65,24 +64,4 @@ def expertise(context, request):
         "paper_parties": [p for p in context.parties if p.served_on_paper],
         "participants": participants,
         "folders": visible_folders(request, context.folders),
-    }
-
-
-@view_config(context=Folder, renderer="opalexe_core:templates/folder.pt", permission="view")
-def folder(context, request):
-    # The folders between the case and this one (« Greffe » above « Rapport définitif »).
-    parents = [
-        node
-        for node in lineage(context.__parent__)
-        if isinstance(node, Folder) and request.has_permission("view", node)
-    ]
-    return {
-        "folder": context,
-        "title": folder_title(request, context),
-        "expertise": find_expertise(context),
-        "parents": [
-            {"title": folder_title(request, node), "url": request.resource_url(node)} for node in reversed(parents)
-        ],
-        "can_deposit": bool(request.has_permission("deposit", context)),
-        "subfolders": visible_folders(request, context),
     }
