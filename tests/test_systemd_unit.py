@@ -89,12 +89,15 @@ def test_the_check_catches_a_broken_unit(systemd_analyze, tmp_path, change, expe
 def test_the_enabled_instances_are_the_nginx_pool_and_production_ini_leaves_the_port_to_them():
     [enable] = [line for line in unit_lines() if "systemctl enable --now" in line]
     instances = [int(port) for port in re.findall(r"opalexe@(\d+)", enable)]
-    pool = [int(port) for port in re.findall(r"^\s*server 127\.0\.0\.1:(\d+);", SITE_CONF.read_text(), re.MULTILINE)]
+    upstreams = re.findall(r"^upstream (\w+) \{(.*?)^\}", SITE_CONF.read_text(), re.MULTILINE | re.DOTALL)
+    pools = {name: [int(port) for port in re.findall(r"^\s*server 127\.0\.0\.1:(\d+);", body, re.MULTILINE)]
+             for name, body in upstreams}
     ini = configparser.ConfigParser(interpolation=None)
     ini.read(PRODUCTION_INI)
 
     assert instances, "no `systemctl enable --now opalexe@PORT …` line in the unit"
-    assert instances == pool
+    assert set(pools) == {"opalexe", "opalexe_uploads"}  # every request, and the chunks of uploads
+    assert all(pool == instances for pool in pools.values())
     # A default written in the ini would win over each instance's http_port=%i.
     assert "http_port" not in ini.defaults()
 

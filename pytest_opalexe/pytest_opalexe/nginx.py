@@ -43,6 +43,9 @@ MIME_TYPES = Path("/etc/nginx/mime.types")
 START_SECONDS = 10
 PORT_ATTEMPTS = 3
 SHIPPED_UPSTREAMS = 4  # the application processes of the shipped config
+#: The pools listing them: ``opalexe`` and ``opalexe_uploads`` (the chunks of
+#: one upload to one process), each with the same servers in the same order.
+SHIPPED_POOLS = 2
 #: The shipped ``server_name``, which the tests keep; nginx answers no other name.
 SERVER_NAME = "opalexe.example.org"
 
@@ -142,8 +145,8 @@ def render_site(
     """etc/nginx/opalexe.conf with its real paths and ports swapped for throwaway ones.
 
     ``upstream``: the port of the application process, or the ports of several;
-    they take the place of the shipped upstream servers, in order, and the
-    shipped servers left over are commented out.
+    they take the place of the shipped upstream servers, in order, in each
+    pool, and the shipped servers left over are commented out.
     """
     text = re.sub(r"^\s*#.*\n", "", SITE_CONF.read_text(), flags=re.MULTILINE)  # count directives only
     text = _replace(text, r"/etc/opalexe/tls/", f"{tls_dir}/", 2)
@@ -156,12 +159,14 @@ def render_site(
     text = _replace(text, rf"server_name {re.escape(SERVER_NAME)};", r"\g<0>", 2)  # kept, but counted
     ports = upstream_ports(upstream)
     assert 1 <= len(ports) <= SHIPPED_UPSTREAMS, f"{len(ports)} upstream port(s): from 1 to {SHIPPED_UPSTREAMS}"
-    servers = iter(f"server {LOOPBACK}:{port};" for port in ports)
+    servers = [f"server {LOOPBACK}:{port};" for port in ports]
+    servers += ["# (a process not started in the test)"] * (SHIPPED_UPSTREAMS - len(servers))
+    each_pool = iter(servers * SHIPPED_POOLS)
     return _replace(
         text,
         r"server 127\.0\.0\.1:\d+;",
-        lambda _match: next(servers, "# (a process not started in the test)"),
-        SHIPPED_UPSTREAMS,
+        lambda _match: next(each_pool),
+        SHIPPED_UPSTREAMS * SHIPPED_POOLS,
     )
 
 
