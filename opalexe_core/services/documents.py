@@ -340,13 +340,13 @@ def deposit_upload(platform: Platform, actor: Actor, upload: Upload) -> Document
         previous.superseded_by = document.id
     recipients = tuple(account.id for account in entitled_accounts(platform, folder)
                        if account.id != actor.account_id)
-    platform.event(
-        DocumentDeposited, actor, document, expertise_id=expertise.id, folder_path=path_of(folder),
-        document_id=document.id, sha256=sha256, depositor=actor.account_id, filename=document.filename,
-        size=document.size, title=document.title, content_type=content_type, version=version,
-        previous_id=document.previous_id, recipients=recipients,
+    platform.emit(DocumentDeposited(
+        at=document.deposited_at, actor=actor.facts(), object_path=path_of(document), expertise_id=expertise.id,
+        folder_path=path_of(folder), document_id=document.id, sha256=sha256, depositor=actor.account_id,
+        filename=document.filename, size=document.size, title=document.title, content_type=content_type,
+        version=version, previous_id=document.previous_id, recipients=recipients,
         paper_parties=tuple(party.name for party in paper_parties(platform, folder)),
-    )
+    ))
     current_transaction(document).addAfterCommitHook(
         lambda committed: committed and uploads.remove(upload.id))
     return document
@@ -428,8 +428,9 @@ def receive_document(platform: Platform, actor: Actor, document: Document, how: 
         return existing
     receipt = document.receipts[account_id] = Receipt(account_id, platform.now(), how)
     folder = document.__parent__.__parent__
-    platform.event(DocumentReceived, actor, document, expertise_id=expertise.id, folder_path=path_of(folder),
-                   document_id=document.id, sha256=document.sha256, recipient=account_id, how=how)
+    platform.emit(DocumentReceived(  # its date is the receipt's
+        at=receipt.at, actor=actor.facts(), object_path=path_of(document), expertise_id=expertise.id,
+        folder_path=path_of(folder), document_id=document.id, sha256=document.sha256, recipient=account_id, how=how))
     return receipt
 
 
@@ -464,6 +465,8 @@ def withdraw_document(platform: Platform, actor: Actor, document: Document, reas
         raise DocumentError(_("Ce document a déjà été retiré."))
     withdrawal = document.withdrawal = Withdrawal(actor.account_id, platform.now(), reason)
     folder = document.__parent__.__parent__
-    platform.event(DocumentWithdrawn, actor, document, expertise_id=expertise.id, folder_path=path_of(folder),
-                   document_id=document.id, sha256=document.sha256, withdrawn_by=actor.account_id, reason=reason)
+    platform.emit(DocumentWithdrawn(
+        at=withdrawal.at, actor=actor.facts(), object_path=path_of(document), expertise_id=expertise.id,
+        folder_path=path_of(folder), document_id=document.id, sha256=document.sha256,
+        withdrawn_by=actor.account_id, reason=reason))
     return withdrawal
