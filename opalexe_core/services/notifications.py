@@ -67,11 +67,15 @@ class Mails:
     def __init__(self, templates_dir: str):
         self.templates_dir = templates_dir
         self.localizer = make_localizer("fr", [str(importlib.resources.files("opalexe_core") / "locale")])
+        self._compiled = {}
 
     def render(self, template: str, **values) -> str:
-        path = os.path.join(self.templates_dir, TEMPLATES[template])
-        with open(path, encoding="utf-8") as source:  # read as text: a template file would answer bytes
-            return chameleon.PageTextTemplate(source.read())(**values)
+        compiled = self._compiled.get(template)
+        if compiled is None:  # compiled once: a compilation takes a good part of a second
+            path = os.path.join(self.templates_dir, TEMPLATES[template])
+            with open(path, encoding="utf-8") as source:  # read as text: a template file would answer bytes
+                compiled = self._compiled[template] = chameleon.PageTextTemplate(source.read())
+        return compiled(**values)
 
     def subject(self, message) -> str:
         return self.localizer.translate(message)

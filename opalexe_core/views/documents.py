@@ -158,7 +158,7 @@ def _document_page(request, context, withdraw_form: str | None = None):
         (request.identity is not None and request.identity.id == context.depositor_id)
         or bool(request.has_permission(MANAGE, expertise)))
     if can_withdraw and withdraw_form is None:
-        withdraw_form = make_form(WithdrawSchema, request, _("Retirer le document")).render()
+        withdraw_form = _withdraw_form(request, context).render()
     can_correct = bool(request.has_permission(DEPOSIT, folder)) and context.current and not context.withdrawn
     return {
         "document": context,
@@ -183,6 +183,12 @@ def _document_page(request, context, withdraw_form: str | None = None):
         "withdraw_form": withdraw_form if can_withdraw else None,
         "correct_url": request.resource_url(folder, query={"remplace": context.id}) if can_correct else None,
     }
+
+
+def _withdraw_form(request, document) -> deform.Form:
+    form = make_form(WithdrawSchema, request, _("Retirer le document"))
+    form.action = request.resource_url(document, "retrait")
+    return form
 
 
 @view_config(context=Document, renderer="opalexe_core:templates/document.pt", permission=VIEW)
@@ -248,7 +254,7 @@ def open_inline(context, request):
 @view_config(context=Document, name="retrait", request_method="POST", renderer="opalexe_core:templates/document.pt",
              permission=VIEW)
 def withdraw(context, request):
-    form = make_form(WithdrawSchema, request, _("Retirer le document"))
+    form = _withdraw_form(request, context)
     try:
         data = form.validate(request.POST.items())
     except deform.ValidationFailure as failure:

@@ -38,7 +38,7 @@ from pyramid.view import view_config
 
 from ..contract import UserError
 from ..i18n import _
-from ..permissions import DEFAULT_PERMISSION, DEPOSIT
+from ..permissions import DEFAULT_PERMISSION, VIEW
 from ..resources.expertise import Folder
 from ..services.documents import (
     UploadNotFound,
@@ -116,7 +116,7 @@ def _upload(request):
         return None
 
 
-@view_config(context=Folder, name="televersements", request_method="POST", permission=DEPOSIT)
+@view_config(context=Folder, name="televersements", request_method="POST", permission=VIEW)
 def create(context, request):
     length = request.headers.get("Upload-Length", "")
     if not _NUMBER.match(length):

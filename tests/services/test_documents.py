@@ -45,6 +45,10 @@ from pytest_opalexe.web import close_app, make_app, platform_of
 
 PDF = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n"
 
+#: Most stories need one storage: they run on FileStorage only; those where
+#: RelStorage could differ (blobs in PostgreSQL, conflicts) run on both.
+FILESTORAGE = pytest.mark.parametrize("storage", ["filestorage"], indirect=True)
+
 
 def pdf(size: int = 3 * 1024 * 1024 + 17) -> bytes:
     return PDF + os.urandom(size - len(PDF))
@@ -154,6 +158,7 @@ def test_a_deposit_is_available_at_once_with_an_event_that_says_who_what_when_an
     assert world.pending_uploads() == []  # the upload left
 
 
+@FILESTORAGE
 def test_only_the_entitled_are_told_and_the_confidential_channel_reaches_no_party(world, events):
     document = world.deposit("expert", world.folder(FolderKind.MAGISTRAT_EXPERT), filename="Note au juge.pdf")
     [event] = events.of(DocumentDeposited)
@@ -181,6 +186,7 @@ def test_exhibits_are_numbered_per_party_and_a_correction_keeps_its_number(world
     assert world.deposit("avocat1", dupont).title == "Pièce n°3 – Dupont"
 
 
+@FILESTORAGE
 def test_a_deposit_outside_the_actor_s_rights_is_refused_before_any_byte(world, events):
     with pytest.raises(Refused, match="Vous ne pouvez pas déposer"):
         world.deposit("avocat1", world.folder(FolderKind.PARTIE, "Syndicat"))
@@ -189,6 +195,7 @@ def test_a_deposit_outside_the_actor_s_rights_is_refused_before_any_byte(world, 
     assert events.seen == [] and world.pending_uploads() == []
 
 
+@FILESTORAGE
 @pytest.mark.parametrize(("filename", "data", "message"), [
     ("script.exe", b"MZ" + b"\0" * 100, "Ce format de fichier n'est pas accepté"),
     ("rapport.pdf", b"<html><script>alert(1)</script></html>", "ne correspond pas à son extension"),
@@ -203,6 +210,7 @@ def test_a_refused_format_name_or_empty_file_stores_nothing(world, events, filen
     assert events.seen == [] and len(world.folder(FolderKind.PARTIE, "Dupont").documents) == 0
 
 
+@FILESTORAGE
 def test_the_format_is_sniffed_from_the_first_chunk_and_refused_before_the_rest(world):
     actor = world.actor("avocat1")
     folder = world.folder(FolderKind.PARTIE, "Dupont")
@@ -213,6 +221,7 @@ def test_the_format_is_sniffed_from_the_first_chunk_and_refused_before_the_rest(
     assert spool(world.platform).offset(upload) == 0
 
 
+@FILESTORAGE
 def test_a_file_of_exactly_the_limit_is_taken_one_byte_more_is_refused(storage, document_token, tmp_path):
     limit = 1024 * 1024 + 5
     application = make_app(documents_settings(storage.uri, document_token, tmp_path / "uploads",
@@ -233,6 +242,7 @@ def test_a_file_of_exactly_the_limit_is_taken_one_byte_more_is_refused(storage, 
 # -- scanning -----------------------------------------------------------------------------------
 
 
+@FILESTORAGE
 def test_the_scanner_sees_the_plaintext_before_anyone_and_its_refusal_refuses_the_deposit(world, events, app):
     seen = []
 
@@ -266,6 +276,7 @@ def test_the_scanner_sees_the_plaintext_before_anyone_and_its_refusal_refuses_th
 # -- immutability -------------------------------------------------------------------------------
 
 
+@FILESTORAGE
 def test_a_deposited_document_s_facts_and_bytes_cannot_be_changed(world):
     document = world.deposit("avocat1", world.folder(FolderKind.PARTIE, "Dupont"))
     for name, value in [("sha256", "0" * 64), ("size", 1), ("filename", "x.pdf"), ("blob", None),
@@ -281,6 +292,7 @@ def test_a_deposited_document_s_facts_and_bytes_cannot_be_changed(world):
         document.__parent__.remove(document.id)
 
 
+@FILESTORAGE
 def test_withdrawing_or_correcting_a_document_leaves_its_bytes_as_they_were(world):
     folder = world.folder(FolderKind.PARTIE, "Dupont")
     data = pdf()
@@ -295,7 +307,7 @@ def test_withdrawing_or_correcting_a_document_leaves_its_bytes_as_they_were(worl
         document.superseded_by = "another"
 
 
-def test_no_code_of_the_core_writes_a_blob_but_the_deposit(tmp_path):
+def test_no_code_of_the_core_writes_a_blob_but_the_deposit():
     """The only write to a blob in the core is the deposit's consumeFile: no
     ``open`` of a blob for writing, no other ``consumeFile``."""
     writers = []
@@ -323,6 +335,7 @@ def test_the_events_a_plugin_receives_are_frozen_plain_facts():
 # -- receipts -------------------------------------------------------------------------------------
 
 
+@FILESTORAGE
 def test_each_participant_has_one_receipt_the_date_of_its_first_download(world, events):
     document = world.deposit("avocat1", world.folder(FolderKind.PARTIE, "Dupont"))
     events.seen.clear()
@@ -368,6 +381,7 @@ def test_two_first_downloads_at_the_same_moment_make_one_receipt(app, world, eve
     assert len(document.receipts) == 1
 
 
+@FILESTORAGE
 def test_a_participant_without_the_right_gets_nothing_and_no_receipt(world):
     document = world.deposit("expert", world.folder(FolderKind.MAGISTRAT_EXPERT))
     with pytest.raises(Refused, match="Vous n'avez pas accès à ce document."):
@@ -378,6 +392,7 @@ def test_a_participant_without_the_right_gets_nothing_and_no_receipt(world):
 # -- withdrawal -----------------------------------------------------------------------------------
 
 
+@FILESTORAGE
 def test_a_withdrawal_says_who_when_and_why_and_the_document_stays_readable(world, events):
     data = pdf()
     document = world.deposit("avocat1", world.folder(FolderKind.PARTIE, "Dupont"), data)
@@ -401,6 +416,7 @@ def test_a_withdrawal_says_who_when_and_why_and_the_document_stays_readable(worl
         world.deposit("avocat1", document.__parent__.__parent__, replaces=document.id)
 
 
+@FILESTORAGE
 def test_the_expert_may_withdraw_and_a_closed_case_changes_no_more(world):
     document = world.deposit("avocat1", world.folder(FolderKind.PARTIE, "Dupont"))
     world.case.status = "terminee"
@@ -414,6 +430,7 @@ def test_the_expert_may_withdraw_and_a_closed_case_changes_no_more(world):
 # -- integrity ------------------------------------------------------------------------------------
 
 
+@FILESTORAGE
 @pytest.mark.parametrize(("action", "when"), [("flip", "while"), ("swap", "before"), ("truncate", "before")])
 def test_an_altered_stored_document_fails_loudly_and_the_incident_is_logged(world, caplog, action, when):
     data = pdf(3 * 1024 * 1024 + 17)
