@@ -144,7 +144,8 @@ def test_the_master_key_is_made_once_and_never_leaves_the_token(store, softhsm_t
     assert keys.ensure_master_key(store) is True
     assert keys.ensure_master_key(store) is False
     with softhsm_token.open_session() as session:
-        [master] = session.get_objects({Attribute.LABEL: keys.MASTER_KEY_LABEL, Attribute.CLASS: ObjectClass.SECRET_KEY})
+        [master] = session.get_objects({Attribute.LABEL: keys.MASTER_KEY_LABEL,
+                                        Attribute.CLASS: ObjectClass.SECRET_KEY})
         assert master.key_type == KeyType.AES and master[Attribute.VALUE_LEN] == 32
         assert master[Attribute.SENSITIVE] is True and master[Attribute.EXTRACTABLE] is False
         with pytest.raises(pkcs11.PKCS11Error):

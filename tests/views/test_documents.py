@@ -11,7 +11,7 @@ from hashlib import sha256
 import pytest
 
 from opalexe_core.resources.expertise import Folder
-from pytest_opalexe.documents import TUS, csrf_token, deposit, metadata, patch, start
+from pytest_opalexe.documents import TUS, csrf_token, deposit, patch, start
 from pytest_opalexe.web import browser_client, demo_login, platform_of
 
 pytestmark = pytest.mark.parametrize("storage", ["filestorage"], indirect=True)
