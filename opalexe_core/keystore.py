@@ -75,12 +75,28 @@ class KeyStore:
 
     @contextlib.contextmanager
     def session(self, rw: bool = False):
-        """A logged-in session, closed afterwards."""
-        try:
-            session = self.token().open(rw=rw, user_pin=self.settings.pin or None)
-        except pkcs11.PKCS11Error as error:
-            raise KeyStoreError(f"cannot log in to PKCS#11 token {self.settings.token_label!r}: {error!r}") from error
-        try:
-            yield session
-        finally:
-            session.close()
+        """A logged-in session, closed afterwards.
+
+        A PKCS#11 login belongs to the whole process, not to a session: a
+        second login while a session is open fails (``UserAlreadyLoggedIn``),
+        and closing the last session logs out the others. Sessions of the
+        process therefore take turns (:data:`_SESSIONS`); one opened inside
+        another of the same thread shares its login."""
+        with _SESSIONS:
+            token = self.token()
+            try:
+                try:
+                    session = token.open(rw=rw, user_pin=self.settings.pin or None)
+                except pkcs11.UserAlreadyLoggedIn:  # inside another session of this thread
+                    session = token.open(rw=rw)
+            except pkcs11.PKCS11Error as error:
+                raise KeyStoreError(
+                    f"cannot log in to PKCS#11 token {self.settings.token_label!r}: {error!r}") from error
+            try:
+                yield session
+            finally:
+                session.close()
+
+
+#: The process's PKCS#11 sessions, one at a time (see :meth:`KeyStore.session`).
+_SESSIONS = threading.RLock()

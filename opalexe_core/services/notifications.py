@@ -192,6 +192,8 @@ def send_digests(notifier: DepositNotifier) -> int:
 
 
 NOTIFIER_NAME = "core-notifications"
+#: The sender when ``mail.default_sender`` says none.
+DEFAULT_SENDER = "opalexe@localhost"
 
 
 def make_notifier(db, raw_settings: dict, settings) -> DepositNotifier:
@@ -199,7 +201,7 @@ def make_notifier(db, raw_settings: dict, settings) -> DepositNotifier:
     (pyramid_mailer), its links from the public URL (or, without one, from
     the address the last request came through: development and tests)."""
     return DepositNotifier(db, Mailer.from_settings(raw_settings, "mail."), Mails(settings.templates_dir),
-                           settings.public_url, sender=raw_settings.get("mail.default_sender"))
+                           settings.public_url, sender=raw_settings.get("mail.default_sender") or DEFAULT_SENDER)
 
 
 def register_notifier(registry, raw_settings: dict) -> DepositNotifier:
