@@ -101,6 +101,7 @@
       upload.abort();
       pause.hidden = true; resume.hidden = false;
       status.textContent = data.msgPaused;
+      row.querySelector(".speed").textContent = row.querySelector(".eta").textContent = "";
       samples = [];
     });
     resume.addEventListener("click", function () {
