@@ -120,13 +120,23 @@
     });
   }
 
-  function deposit(url, row, status) {
+  // The deposit is retried when the server could not answer (a deposit made
+  // at the same moment as others may lose its turn): the upload waits.
+  function deposit(url, row, status, attempt) {
+    attempt = attempt || 1;
     fetch(url + "/depot", { method: "POST", credentials: "same-origin", headers: { "X-CSRF-Token": data.csrf } })
       .then(function (response) {
         if (response.ok) { return response.json(); }
-        return response.text().then(function (text) { throw new Error(text || response.statusText); });
+        if (response.status >= 500 && attempt < 5) {
+          setTimeout(function () { deposit(url, row, status, attempt + 1); }, 1000 * attempt);
+          return null;
+        }
+        return response.text().then(function (text) {
+          throw new Error(text.length < 500 ? text : response.statusText);
+        });
       })
       .then(function (document_) {
+        if (!document_) { return; }
         status.textContent = data.msgDeposited + " ";
         var link = document.createElement("a");
         link.href = document_.url;
