@@ -10,8 +10,9 @@ names its module.
 
 Settings (``Settings.pkcs11``): ``opalexe.pkcs11.module`` (the module's path,
 e.g. ``/usr/lib/softhsm/libsofthsm2.so``), ``opalexe.pkcs11.token_label`` and
-the user PIN, ``opalexe.pkcs11.pin`` or the environment variable
-``OPALEXE_PKCS11_PIN``. SoftHSM2 reads its configuration from the file
+the user PIN, ``opalexe.pkcs11.pin``; each, when empty, from the environment
+(``OPALEXE_PKCS11_MODULE``, ``OPALEXE_PKCS11_TOKEN_LABEL``,
+``OPALEXE_PKCS11_PIN``). SoftHSM2 reads its configuration from the file
 named by ``SOFTHSM2_CONF``: ``opalexe.pkcs11.softhsm2_conf`` sets it for the
 process before the module is loaded (development.ini names the token that
 ``make run`` creates under ``var/``).

@@ -175,8 +175,8 @@ class Settings:
             session_secret=secret or os.urandom(32).hex(),
             secure_cookies=secure_cookies,
             pkcs11=PKCS11Settings(
-                module=(raw.get("opalexe.pkcs11.module") or "").strip(),
-                token_label=(raw.get("opalexe.pkcs11.token_label") or "").strip(),
+                module=_setting(raw, "opalexe.pkcs11.module", "OPALEXE_PKCS11_MODULE"),
+                token_label=_setting(raw, "opalexe.pkcs11.token_label", "OPALEXE_PKCS11_TOKEN_LABEL"),
                 pin=_setting(raw, "opalexe.pkcs11.pin", "OPALEXE_PKCS11_PIN"),
                 softhsm2_conf=(raw.get("opalexe.pkcs11.softhsm2_conf") or "").strip(),
             ),
