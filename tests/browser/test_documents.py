@@ -145,6 +145,8 @@ def test_a_lawyer_deposits_two_exhibits_at_once_and_is_told_what_to_serve_by_pos
     page.reload()
     expect(page.locator("table.documents tbody tr")).to_have_count(2)
     expect(page.locator("table.documents")).to_contain_text("Pièce n°2 – Dupont")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "coffre-partie.png"), full_page=True)
 
 
 @pytest.mark.browser
