@@ -79,6 +79,12 @@ class Documents(Container):
     def __init__(self):
         super().__init__()
         self.order = OOBTree()  # (deposited_at, id) -> id
+        self.by_upload = OOBTree()  # the upload a document was made of -> its id
+
+    def made_of(self, upload_id: str) -> Document | None:
+        """The document deposited from the upload ``upload_id``, if any."""
+        document_id = self.by_upload.get(upload_id)
+        return self[document_id] if document_id is not None else None
 
     def new_id(self) -> str:
         while True:
@@ -86,9 +92,11 @@ class Documents(Container):
             if candidate not in self:
                 return candidate
 
-    def add_document(self, document: Document) -> Document:
+    def add_document(self, document: Document, upload_id: str | None = None) -> Document:
         self.add(document.id, document)
         self.order[(document.deposited_at, document.id)] = document.id
+        if upload_id is not None:
+            self.by_upload[upload_id] = document.id
         return document
 
     def in_order(self):

@@ -307,6 +307,12 @@ def deposit_upload(platform: Platform, actor: Actor, upload: Upload) -> Document
     the uploads folder once this is committed."""
     folder = _upload_folder(platform, actor, upload)
     uploads = spool(platform)
+    already = folder.documents.made_of(upload.id)
+    if already is not None:
+        # Deposited, but the process stopped before the upload was removed
+        # (or the answer was lost and the page asks again): nothing twice.
+        current_transaction(already).addAfterCommitHook(lambda committed: committed and uploads.remove(upload.id))
+        return already
     previous = _replaceable(folder, upload.replaces)
     try:
         sha256, key = uploads.finish(upload)
@@ -335,7 +341,7 @@ def deposit_upload(platform: Platform, actor: Actor, upload: Upload) -> Document
         blob=_blob_of(uploads.data_path(upload)), file_id=upload.file_id, segment_size=upload.segment_size,
         wrapped_key=upload.wrapped_key, key_label=upload.key_label,
     )
-    folder.documents.add_document(document)
+    folder.documents.add_document(document, upload.id)
     if previous is not None:
         previous.superseded_by = document.id
     recipients = tuple(account.id for account in entitled_accounts(platform, folder)

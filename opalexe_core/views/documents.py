@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import urllib.parse
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 import deform
 from pyramid.events import NewRequest, subscriber
@@ -40,17 +39,15 @@ from ..services.documents import (
     withdraw_document,
 )
 from ..services.export import export_archive
-from ..services.notifications import set_notification_mode
+from ..services.notifications import paris_time, set_notification_mode
 from . import back_to, refused
 from .expertises import folder_title, visible_folders
 
-PARIS = ZoneInfo("Europe/Paris")
 NATURE_LABELS = {Nature.PIECE: _("Pièce"), Nature.DIRE: _("Dire"), Nature.DOCUMENT: _("Document")}
 
 
 def when(moment: datetime | None) -> str:
-    """« 28/11/2025 15:32 », French time."""
-    return moment.astimezone(PARIS).strftime("%d/%m/%Y %H:%M") if moment else ""
+    return paris_time(moment) if moment else ""
 
 
 @subscriber(NewRequest)

@@ -187,6 +187,24 @@ def test_exhibits_are_numbered_per_party_and_a_correction_keeps_its_number(world
 
 
 @FILESTORAGE
+def test_an_upload_deposited_again_is_the_same_document_and_no_new_event(world, events, monkeypatch):
+    """The process stopped between the deposit's commit and the removal of
+    the upload, or the page asked again: the upload is still there."""
+    from opalexe_core.services.uploads import UploadSpool
+
+    monkeypatch.setattr(UploadSpool, "remove", lambda self, upload_id: None)
+    actor, folder, data = world.actor("avocat1"), world.folder(FolderKind.PARTIE, "Dupont"), pdf(10_000)
+    upload = start_upload(world.platform, actor, folder, filename="a.pdf", length=len(data))
+    receive_chunk(world.platform, actor, upload, 0, io.BytesIO(data).read, len(data))
+    first = deposit_upload(world.platform, actor, upload)
+    world.platform.transaction.commit()
+
+    again = deposit_upload(world.platform, actor, spool(world.platform).get(upload.id))
+    world.platform.transaction.commit()
+    assert again is first and len(folder.documents) == 1 and len(events.of(DocumentDeposited)) == 1
+
+
+@FILESTORAGE
 def test_a_deposit_outside_the_actor_s_rights_is_refused_before_any_byte(world, events):
     with pytest.raises(Refused, match="Vous ne pouvez pas déposer"):
         world.deposit("avocat1", world.folder(FolderKind.PARTIE, "Syndicat"))

@@ -166,7 +166,7 @@ def test_a_download_is_the_file_whole_or_by_range_and_the_first_one_is_the_recei
     depositor = client_of(app, "avocat1")
     receipts = depositor.get(url).html.select_one("table.receipts")
     rows = {tr.select("td")[0].text: tr.select("td")[-1].text for tr in receipts.select("tbody tr")}
-    assert re.match(r"\d\d/\d\d/\d{4} \d\d:\d\d", rows["Jean MARTIN"]) and rows["Hélène DURAND"] == "pas encore"
+    assert re.match(r"\d\d/\d\d/\d{4} à \d\d:\d\d", rows["Jean MARTIN"]) and rows["Hélène DURAND"] == "pas encore"
     assert "Sophie MOREAU" not in rows  # the depositor
     assert expert.get(url).html.select_one("table.receipts") is not None  # the expert sees them too
     assert client_of(app, "magistrat").get(url).html.select_one("table.receipts") is None
