@@ -9,6 +9,7 @@ Views hand both to one service call.
 from __future__ import annotations
 
 from .contract import AuthMethod
+from .plugin_services import plugin_services
 from .services.platform import Actor, Platform
 
 #: Session key of how the current login was made (method, provider,
@@ -37,9 +38,13 @@ def request_platform(request) -> Platform:
         registry.opalexe,
         dispatcher=registry.opalexe_outbox,
         subscribers=registry.opalexe_subscribers,
+        clock=registry.opalexe_clock,
+        login_limiter=registry.opalexe_login_limiter,
+        plugin_services=request.opalexe_plugin_services,
     )
 
 
 def includeme(config):
     config.add_request_method(request_actor, "opalexe_actor", reify=True)
     config.add_request_method(request_platform, "opalexe_platform", reify=True)
+    config.add_request_method(plugin_services, "opalexe_plugin_services", reify=True)

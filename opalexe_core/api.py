@@ -20,6 +20,9 @@ A plugin's ``setup.cfg``::
 
 from __future__ import annotations
 
+from cryptography.x509.oid import NameOID as _NameOID
+
+from .certificates import TrustStoreSettings, verify_certificate
 from .contract import (
     PARTY_ROLES,
     ROLES_BY_PROFILE,
@@ -31,9 +34,14 @@ from .contract import (
     AccountRegistered,
     ActorFacts,
     AuthenticationError,
+    AuthenticationUnavailable,
     AuthMethod,
     AuthProvider,
     CaseFacts,
+    CertificateAuthorityCreated,
+    CertificateFacts,
+    CertificateProblem,
+    CertificateRefused,
     CourtKind,
     Credentials,
     DocumentDeposited,
@@ -46,7 +54,10 @@ from .contract import (
     FolderSpec,
     Identity,
     InvoiceTrigger,
+    JournalHeadSigned,
     JurisdictionSpec,
+    LawyerFacts,
+    LawyerListed,
     LetterTemplate,
     LoginAttempt,
     LoginClosed,
@@ -56,25 +67,36 @@ from .contract import (
     NotificationModeChanged,
     PaperReason,
     ParticipantAdded,
+    ParticipantInvited,
     PartyFacts,
     PartyKind,
     PartySide,
     Profile,
+    RevocationListPublished,
     Right,
     RightAmendment,
     Role,
     ScanVerdict,
     SiteSettingsChanged,
+    SoftwareCertificateIssued,
+    SoftwareCertificateRevoked,
     Speciality,
     Status,
     StatusChanged,
     TariffLine,
+    TermsAccepted,
+    TermsPublished,
+    TermsVersion,
     UploadFacts,
     UserError,
 )
+from .forms.registration import REGISTRATION_FIELDS, registration_field
 from .labels import label
 from .markers import CONTRACT_VERSION, hookimpl
 from .permissions import DEFAULT_PERMISSION, PUBLIC
+from .plugin_services import PluginServices, ServicesUnavailable
+
+_CN = _NameOID.COMMON_NAME
 
 #: The renderer global a plugin's page template fills:
 #: ``<metal:page use-macro="opalexe_layout">`` with the slots ``title`` and ``content``.
@@ -93,6 +115,47 @@ def csrf_token(request) -> str:
     return request.session.get_csrf_token()
 
 
+#: The page template of a card or key login (a provider's page fills it with
+#: :func:`certificate_login_page`): ``renderer=CERTIFICATE_LOGIN_TEMPLATE``.
+CERTIFICATE_LOGIN_TEMPLATE = "opalexe_core:templates/certificate_login.pt"
+
+
+def certificate_login_page(request, provider_id: str, *, title: str, instructions: str) -> dict:
+    """What :data:`CERTIFICATE_LOGIN_TEMPLATE` shows for ``provider_id``: the
+    title, the instructions, the certificate the browser presented (its CN,
+    not yet verified) and the form posting to the core's login address."""
+    from .certificates import CertificateRefused as _Refused
+    from .certificates import load_certificate
+    from .proxy import client_certificate
+
+    try:
+        certificate = load_certificate(client_certificate(request))
+        attributes = certificate.subject.get_attributes_for_oid(_CN)
+        presented = str(attributes[0].value) if attributes else certificate.subject.rfc4514_string()
+    except _Refused:
+        presented = None
+    return {"title": title, "instructions": instructions, "presented": presented,
+            "login_url": login_url(request, provider_id), "csrf_token": csrf_token(request),
+            "switch_url": request.resource_url(request.opalexe_root, "changer-authentification")}
+
+
+def search_lawyers(request, text: str, limit: int = 50) -> tuple[LawyerFacts, ...]:
+    """The lawyers of the « Annuaire des avocats » whose name or bar hold every
+    word of ``text`` (as the start of one of theirs), by name; for the logged-in
+    expert (or administrator) of ``request``, else
+    :class:`~opalexe_core.contract.UserError` (a refusal)."""
+    from .services.lawyers import search
+
+    return search(request.opalexe_platform, request.opalexe_actor, text, limit)
+
+
+def specialities(request) -> tuple[Speciality, ...]:
+    """The nomenclature of expert specialities, in its order."""
+    from .services.specialities import collect_specialities
+
+    return collect_specialities(request.registry.opalexe_pm)
+
+
 def account_directory(request) -> tuple[AccountFacts, ...]:
     """Every account of the platform, by profile then name (read-only facts)."""
     accounts = request.opalexe_root.accounts.values()
@@ -106,12 +169,23 @@ def find_account(request, email: str) -> AccountFacts | None:
     return account.facts() if account is not None else None
 
 
+def plugin_services(request) -> PluginServices:
+    """The :class:`PluginServices` of ``request``, for a plugin's own views:
+    its storage area (``area(name)`` in the request's transaction,
+    ``change(name, function)`` in one of its own), mail sent after the
+    request's commit (``send_after_commit``), links, accounts. The login and event hooks receive
+    theirs as their ``services`` argument."""
+    return request.opalexe_plugin_services
+
+
 __all__ = [
+    "CERTIFICATE_LOGIN_TEMPLATE",
     "CONTRACT_VERSION",
     "DEFAULT_PERMISSION",
     "LAYOUT_MACRO",
     "PARTY_ROLES",
     "PUBLIC",
+    "REGISTRATION_FIELDS",
     "ROLES_BY_PROFILE",
     "TRANSITIONS",
     "AccountCreated",
@@ -123,7 +197,12 @@ __all__ = [
     "AuthMethod",
     "AuthProvider",
     "AuthenticationError",
+    "AuthenticationUnavailable",
     "CaseFacts",
+    "CertificateAuthorityCreated",
+    "CertificateFacts",
+    "CertificateProblem",
+    "CertificateRefused",
     "CourtKind",
     "Credentials",
     "DocumentDeposited",
@@ -136,7 +215,10 @@ __all__ = [
     "FolderSpec",
     "Identity",
     "InvoiceTrigger",
+    "JournalHeadSigned",
     "JurisdictionSpec",
+    "LawyerFacts",
+    "LawyerListed",
     "LetterTemplate",
     "LoginAttempt",
     "LoginClosed",
@@ -146,25 +228,41 @@ __all__ = [
     "NotificationModeChanged",
     "PaperReason",
     "ParticipantAdded",
+    "ParticipantInvited",
     "PartyFacts",
     "PartyKind",
     "PartySide",
+    "PluginServices",
     "Profile",
+    "RevocationListPublished",
     "Right",
     "RightAmendment",
     "Role",
     "ScanVerdict",
+    "ServicesUnavailable",
     "SiteSettingsChanged",
+    "SoftwareCertificateIssued",
+    "SoftwareCertificateRevoked",
     "Speciality",
     "Status",
     "StatusChanged",
     "TariffLine",
+    "TermsAccepted",
+    "TermsPublished",
+    "TermsVersion",
+    "TrustStoreSettings",
     "UploadFacts",
     "UserError",
     "account_directory",
+    "certificate_login_page",
     "csrf_token",
     "find_account",
     "hookimpl",
     "label",
     "login_url",
+    "plugin_services",
+    "registration_field",
+    "search_lawyers",
+    "specialities",
+    "verify_certificate",
 ]

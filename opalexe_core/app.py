@@ -7,16 +7,20 @@ import logging
 from pyramid.config import Configurator
 from pyramid.session import SignedCookieSessionFactory
 
+from .journal.writer import journal_event
 from .permissions import DEFAULT_PERMISSION, PUBLIC
+from .plugin_services import PluginServices
 from .plugins import make_plugin_manager
+from .ratelimit import LoginLimiter
 from .resources.root import RootMissing, get_root, request_root, root_factory
 from .rights import build_rights_matrix
 from .security import Authorizer, SecurityPolicy
-from .services.auth import development_only
+from .services.auth import collect_providers, development_only
 from .services.notifications import register_notifier
 from .services.outbox import OutboxDispatcher
+from .services.platform import utcnow
 from .settings import Settings, SettingsError
-from .storage import ensure_file_storage_dir, opened
+from .storage import JournalNotConfigured, ensure_file_storage_dir, ensure_journal_db, journal_uri, opened
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +42,11 @@ def make_app(raw_settings: dict, pm=None):
     raw.setdefault("retry.activate_hook", "opalexe_core.views.uploads.retry_attempts")
     raw.setdefault("pyramid.default_locale_name", "fr")
     ensure_file_storage_dir(raw.get("zodbconn.uri", ""))
+    try:
+        raw["zodbconn.uri.journal"] = journal_uri(raw)
+    except JournalNotConfigured as error:
+        raise SettingsError(str(error)) from None
+    ensure_file_storage_dir(raw["zodbconn.uri.journal"])
 
     pm = pm or make_plugin_manager(settings.plugins_disabled)
     refuse_development_plugins(pm, settings)
@@ -47,7 +56,11 @@ def make_app(raw_settings: dict, pm=None):
     config.registry.opalexe_authorizer = Authorizer(build_rights_matrix(pm))
     config.registry.opalexe_development_logins = bool(development_only(pm, settings))
     #: In-transaction subscribers of the domain events (the journal).
-    config.registry.opalexe_subscribers = []
+    config.registry.opalexe_subscribers = [journal_event]
+    #: What time it is for the services and the logins (a test may set another clock).
+    config.registry.opalexe_clock = utcnow
+    config.registry.opalexe_login_limiter = LoginLimiter.from_settings(settings)
+    warn_unconfigured_trust(pm, settings)
 
     config.include("pyramid_chameleon")
     config.include(".templating")
@@ -55,6 +68,7 @@ def make_app(raw_settings: dict, pm=None):
     config.include("pyramid_retry")
     config.include("pyramid_zodbconn")
     config.include("pyramid_mailer")
+    config.include(".mail")
     config.set_session_factory(
         SignedCookieSessionFactory(
             settings.session_secret,
@@ -76,6 +90,7 @@ def make_app(raw_settings: dict, pm=None):
     config.include(".i18n")
     config.override_asset("opalexe_core:templates/", settings.templates_dir.rstrip("/") + "/")
     config.include(".proxy")
+    config.include(".journal.web")
     config.include(".forms.renderer")
     config.add_static_view("static", "opalexe_core:static", cache_max_age=3600, permission=PUBLIC)
     config.add_static_view("deform-static", "deform:static", cache_max_age=3600, permission=PUBLIC)
@@ -84,9 +99,11 @@ def make_app(raw_settings: dict, pm=None):
     pm.hook.opalexe_config_include(config=config, settings=settings)
     config.registry.opalexe_outbox = OutboxDispatcher(
         config.registry._zodb_databases[""], pm, inline=settings.outbox_inline,
-        sweep_seconds=settings.outbox_sweep_seconds,
+        sweep_seconds=settings.outbox_sweep_seconds, services=PluginServices.for_registry(config.registry),
     )
     config.registry.opalexe_notifier = register_notifier(config.registry, raw)
+
+    config.registry.opalexe_journal = make_sequencer(config.registry, pm, settings)
 
     app = config.make_wsgi_app()
     try:
@@ -96,7 +113,30 @@ def make_app(raw_settings: dict, pm=None):
             db.close()  # release the FileStorage lock: the operator runs `opalexe init`/`evolve` next
         raise
     app.registry.opalexe_outbox.start()
+    app.registry.opalexe_journal.start()
     return app
+
+
+def make_sequencer(registry, pm, settings: Settings):
+    """The journal's sequencer on the journal database, with the token's
+    key when one is configured (heads and evidences are then signed)."""
+    from datetime import timedelta
+
+    from .journal.sequencer import Sequencer
+    from .journal.signer import Signer
+
+    databases = registry._zodb_databases
+
+    def platform_name() -> str:
+        with opened(databases[""]) as (zodb_root, _manager):
+            try:
+                return get_root(zodb_root).settings.platform_name
+            except (RootMissing, AttributeError):
+                return "Opalexe"
+
+    return Sequencer(databases["journal"], pm=pm, signer=Signer.from_settings(settings),
+                     sign_interval=timedelta(seconds=settings.journal_sign_seconds),
+                     interval_seconds=settings.journal_sequence_seconds, platform_name=platform_name)
 
 
 def refuse_development_plugins(pm, settings: Settings) -> None:
@@ -111,6 +151,16 @@ def refuse_development_plugins(pm, settings: Settings) -> None:
             f"the plugin {plugin} offers the development-only login {provider.id!r}, refused in production: "
             f"uninstall it (pip uninstall {dists.get(plugin, plugin)}) or name it in opalexe.plugins.disabled"
         )
+
+
+def warn_unconfigured_trust(pm, settings: Settings) -> None:
+    """A card provider whose trust store is not configured refuses every login:
+    say so at start-up, not only at the first refused card."""
+    for plugin, provider in collect_providers(pm, settings):
+        if provider.certificate_trust and provider.certificate_trust not in settings.trust_stores:
+            log.error("plugin %s offers %r, which checks certificates against the trust store %r: it is not "
+                      "configured (opalexe.trust.%s.ca_bundle and .crl), every login with it is refused",
+                      plugin, provider.id, provider.certificate_trust, provider.certificate_trust)
 
 
 def check_database(registry) -> None:
@@ -130,4 +180,6 @@ def check_database(registry) -> None:
         raise DatabaseNotReady(
             f"database schema {version} is newer than the code's {SCHEMA_VERSION}: upgrade Opalexe first"
         )
+    if ensure_journal_db(registry._zodb_databases["journal"]):
+        log.info("opalexe: journal created in its database")
     log.info("opalexe: database at schema %s", SCHEMA_VERSION)

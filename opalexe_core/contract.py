@@ -186,6 +186,7 @@ class LoginEnd(enum.StrEnum):
 
     LOGOUT = "logout"
     REPLACED = "replaced"  # a new login in the same browser
+    SWITCHED = "switched"  # « Changer d'authentification »
     ACCOUNT_DISABLED = "account_disabled"
 
 
@@ -210,6 +211,34 @@ class NamingError(UserError):
 
 class AuthenticationError(UserError):
     """Credentials that do not prove an identity (wrong, expired, revoked…)."""
+
+
+class AuthenticationUnavailable(AuthenticationError):
+    """The provider cannot check the credentials now (its directory does not
+    answer): nobody is logged in, and the page says to try again later."""
+
+
+class CertificateProblem(enum.StrEnum):
+    """Why a client certificate was refused (:class:`CertificateRefused`)."""
+
+    MISSING = "missing"
+    MALFORMED = "malformed"
+    UNKNOWN_ISSUER = "unknown_issuer"
+    EXPIRED = "expired"
+    NOT_YET_VALID = "not_yet_valid"
+    REVOKED = "revoked"
+    WRONG_USAGE = "wrong_usage"
+    REVOCATION_UNKNOWN = "revocation_unknown"
+    NOT_CONFIGURED = "not_configured"
+
+
+class CertificateRefused(AuthenticationError):
+    """A client certificate that its trust store does not admit: ``problem``
+    says why, the French ``message`` says it to the person."""
+
+    def __init__(self, problem: CertificateProblem, message: str, field: str | None = None):
+        super().__init__(message, field)
+        self.problem = CertificateProblem(problem)
 
 
 # -- Facts about cases ---------------------------------------------------------------
@@ -262,6 +291,9 @@ class ExpertiseFacts:
     created_at: datetime
     #: (status, when) in order, the first being « créée »
     status_history: tuple[tuple[Status, datetime], ...] = ()
+    #: when each software certificate of its participants was issued (billed
+    #: « certificat logiciel (3 ans) » by the tariff; issue #19)
+    software_certificates: tuple[datetime, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -391,6 +423,11 @@ class AuthProvider:
     the provider's own page that the profile choice leads to.
     ``development_only``: the application refuses to start in production
     while such a provider is installed (the demo login).
+    ``certificate_trust``: the name of the trust store (``opalexe.trust.<name>``)
+    the core checks the visitor's client certificate against before asking
+    the provider (a card or key login); the provider then reads the verified
+    :class:`CertificateFacts` in ``attempt.certificate``. ``None``: no
+    certificate is needed.
     """
 
     id: str
@@ -400,6 +437,48 @@ class AuthProvider:
     description: str = ""
     order: int = 100
     development_only: bool = False
+    certificate_trust: str | None = None
+
+
+@dataclass(frozen=True)
+class CertificateFacts:
+    """A client certificate the core has verified against the trust store
+    ``trust``: its subject and issuer (RFC 4514 strings), serial number (hex),
+    SHA-256 ``fingerprint`` (hex), validity, the subject's usual attributes
+    (``cn``, ``given_name``, ``surname``, ``serial_number``, ``uid``,
+    ``organization``, ``organizational_unit``, ``title``, ``country``,
+    ``email``; those present) and the e-mail addresses it names."""
+
+    trust: str
+    subject: str
+    issuer: str
+    serial: str
+    fingerprint: str
+    not_before: datetime
+    not_after: datetime
+    attributes: Mapping[str, str] = field(default_factory=dict)
+    emails: tuple[str, ...] = ()
+
+    def __post_init__(self):
+        object.__setattr__(self, "attributes", MappingProxyType(dict(self.attributes)))
+
+    @property
+    def common_name(self) -> str:
+        return self.attributes.get("cn", "")
+
+    def person_names(self) -> tuple[str, str]:
+        """(first name, last name): the subject's given name and surname, or
+        else its CN split before the words written in capitals (« Jean-Luc
+        MARTIN DUPONT » → « Jean-Luc », « MARTIN DUPONT »)."""
+        given, surname = self.attributes.get("given_name", ""), self.attributes.get("surname", "")
+        if given and surname:
+            return given, surname
+        words = self.common_name.split()
+        first = [word for word in words if not (word.isupper() and len(word) > 1)]
+        last = [word for word in words if word.isupper() and len(word) > 1]
+        if not first or not last:
+            return given or " ".join(words[:-1]), surname or (words[-1] if words else "")
+        return given or " ".join(first), surname or " ".join(last)
 
 
 @dataclass(frozen=True)
@@ -407,12 +486,15 @@ class LoginAttempt:
     """What the core read of a login request posted to
     ``/authentification/<provider>``: the provider's id, the posted form
     fields (without the CSRF token), the client certificate as the trusted
-    proxy forwarded it (PEM, or ``None``) and the client's address."""
+    proxy forwarded it (PEM, or ``None``) and the client's address.
+    ``certificate``: that certificate once the core verified it against the
+    provider's trust store (``AuthProvider.certificate_trust``), else ``None``."""
 
     provider: str
     params: Mapping[str, str]
     client_address: str | None = None
     client_certificate_pem: str | None = None
+    certificate: CertificateFacts | None = None
 
     def __post_init__(self):
         object.__setattr__(self, "params", MappingProxyType(dict(self.params)))
@@ -426,6 +508,8 @@ class Credentials:
     provider: str
     values: Mapping[str, str] = field(default_factory=dict)
     certificate_pem: str | None = None
+    #: the verified certificate of the attempt (``LoginAttempt.certificate``)
+    certificate: CertificateFacts | None = None
 
     def __post_init__(self):
         object.__setattr__(self, "values", MappingProxyType(dict(self.values)))
@@ -663,3 +747,149 @@ class NotificationModeChanged(DomainEvent):
     account_id: str
     mode: str
 
+
+# -- Issue #18: card and key logins, terms of use, the lawyers' directory ------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class TermsPublished(DomainEvent):
+    """A version of the terms of use (CGU) was published, in force from ``effective_on``."""
+
+    kind = "terms.published"
+    version: str
+    effective_on: date
+
+
+@dataclass(frozen=True, kw_only=True)
+class TermsAccepted(DomainEvent):
+    """An account accepted the version ``version`` of the terms of use."""
+
+    kind = "terms.accepted"
+    account_id: str
+    version: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class LawyerListed(DomainEvent):
+    """A lawyer's entry of the « Annuaire des avocats » was added or brought
+    up to date, from what its key says (at each login)."""
+
+    kind = "lawyer.listed"
+    account_id: str
+    bar: str
+    first_listed: bool
+
+
+@dataclass(frozen=True)
+class LawyerFacts:
+    """One entry of the « Annuaire des avocats »: a lawyer who logged in with
+    its key, its bar (``Barreau de Lyon``) and when it last logged in."""
+
+    account_id: str
+    first_name: str
+    last_name: str
+    display_name: str
+    bar: str
+    email: str
+    last_login: datetime
+
+
+@dataclass(frozen=True)
+class TermsVersion:
+    """A version of the terms of use: its ``version`` label (``v202004-01``),
+    the day it comes into force, its text, and when it was published."""
+
+    version: str
+    title: str
+    effective_on: date
+    text: str
+    published_at: datetime
+
+
+# -- Traceability and evidence (issue #17) ----------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class JournalHeadSigned(DomainEvent):
+    """The administrator had the journal's tree head signed on demand: the
+    ``number``-th signed head covers the first ``tree_size`` entries."""
+
+    kind = "journal.head_signed"
+    number: int
+    tree_size: int
+    root_hash: str
+
+
+# -- Invitations (issue #19) ------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class ParticipantInvited(ParticipantAdded):
+    """The expert (or a co-expert) invited somebody by e-mail: the account
+    was created if no account held ``email`` (``account_created``), and it
+    joined the case in ``role``. A participant added, so a receiver of
+    :class:`ParticipantAdded` sees it too; the facts a mail needs come along
+    (the case's name, who invites, the party)."""
+
+    kind = "participant.invited"
+    email: str
+    first_name: str
+    last_name: str
+    profile: Profile
+    account_created: bool
+    expertise_name: str
+    invited_by: str
+    party_name: str = ""
+
+
+# -- Software certificates (issue #19) ---------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class CertificateAuthorityCreated(DomainEvent):
+    """The platform's certificate authority got its key (on the PKCS#11
+    token) and its self-signed certificate."""
+
+    kind = "certificate_authority.created"
+    subject: str
+    fingerprint_sha256: str
+    not_after: datetime
+
+
+@dataclass(frozen=True, kw_only=True)
+class SoftwareCertificateIssued(DomainEvent):
+    """The platform's CA issued a software certificate to a participant of
+    ``expertise_id`` (billed: ``tariff_code``, « certificat logiciel (3 ans) »)."""
+
+    kind = "software_certificate.issued"
+    expertise_id: str
+    account_id: str
+    serial: str  # hexadecimal
+    fingerprint_sha256: str
+    subject: str
+    not_before: datetime
+    not_after: datetime
+    tariff_code: str = "certificat_logiciel"
+
+
+@dataclass(frozen=True, kw_only=True)
+class SoftwareCertificateRevoked(DomainEvent):
+    """A software certificate was revoked; the CRL ``crl_number`` lists it."""
+
+    kind = "software_certificate.revoked"
+    expertise_id: str
+    account_id: str
+    serial: str
+    reason: str
+    crl_number: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class RevocationListPublished(DomainEvent):
+    """The CA signed a new certificate revocation list (CRL) ``crl_number``,
+    valid until ``next_update``, listing ``revoked`` certificates."""
+
+    kind = "certificate_authority.crl_published"
+    crl_number: int
+    next_update: datetime
+    revoked: int

@@ -10,7 +10,7 @@ import csv
 import importlib.resources
 import re
 
-from .contract import FolderKind, FolderSpec, JurisdictionSpec
+from .contract import FolderKind, FolderSpec, JurisdictionSpec, Speciality
 from .i18n import _
 from .markers import hookimpl
 
@@ -68,9 +68,23 @@ def opalexe_folder_tree_define(jurisdiction, parties):
 def opalexe_jurisdictions_collect():
     """The cours d'appel, cours administratives d'appel and the courts of the
     Angers region shipped in ``data/jurisdictions.csv``."""
-    text = importlib.resources.files("opalexe_core").joinpath("data/jurisdictions.csv").read_text("utf-8")
     return [
         JurisdictionSpec(**{key: (value or None) if key in ("parent", "expertise_email") else value
                             for key, value in row.items()})
-        for row in csv.DictReader(text.splitlines())
+        for row in _csv_rows("data/jurisdictions.csv")
     ]
+
+
+@hookimpl(trylast=True)
+def opalexe_specialities_collect():
+    """The branches and headings of the nomenclature of expert specialities,
+    shipped in ``data/specialities.csv`` (with the first specialities of
+    A.1). A plugin adds the specialities of a heading, or corrects an entry
+    by its code."""
+    return [Speciality(code=row["code"], label=row["label"], parent=row["parent"] or None)
+            for row in _csv_rows("data/specialities.csv")]
+
+
+def _csv_rows(name: str) -> list[dict]:
+    text = importlib.resources.files("opalexe_core").joinpath(name).read_text("utf-8")
+    return list(csv.DictReader(text.splitlines()))

@@ -13,6 +13,11 @@ are keywords; an implementation may accept any subset of them. Arguments and
 results are values of :mod:`opalexe_core.contract` (re-exported by the api
 module): facts, never the stored objects.
 
+``services`` (a :class:`~opalexe_core.api.PluginServices`), given to the
+login and event hooks, is what the platform lends a plugin that keeps state
+(its own storage area), sends mail (pyramid_mailer) or builds links; accept
+it only if you need it.
+
 ``firstresult`` hooks stop at the first implementation that returns something
 other than ``None``; the core's own defaults answer last, so any installed
 plugin wins over them and removing that plugin falls back to them.
@@ -151,24 +156,30 @@ def opalexe_auth_providers_collect(settings):
 
 
 @hookspec(firstresult=True)
-def opalexe_credentials_get(attempt):
+def opalexe_credentials_get(attempt, settings, services):
     """Read the credentials of a login attempt.
 
     Called when a login form is posted to the core's login address
     ``/authentification/<provider id>`` (the provider's own page posts
     there, with the CSRF token of the session). Answer only for your own
-    provider id.
+    provider id. For a provider that names a ``certificate_trust``, the core
+    has already verified the visitor's client certificate (chain, dates,
+    usage, revocation) and refused the attempt if it failed: the verified
+    certificate is ``attempt.certificate``.
 
     :param attempt: a :class:`~opalexe_core.contract.LoginAttempt`: the
         provider id, the posted fields, the client certificate forwarded by
-        the trusted proxy, the client's address.
+        the trusted proxy (and its verified facts), the client's address.
+    :param settings: the platform's typed settings (a plugin's own options
+        are ``settings.plugin_options[<plugin name>]``).
+    :param services: the request's :class:`~opalexe_core.api.PluginServices`.
     :return: :class:`~opalexe_core.contract.Credentials`, or ``None`` when
         the attempt is not for you.
     """
 
 
 @hookspec(firstresult=True)
-def opalexe_identity_get(credentials):
+def opalexe_identity_get(credentials, settings, services):
     """Verify credentials and say who they identify.
 
     Called right after ``opalexe_credentials_get`` answered. The core then
@@ -178,10 +189,21 @@ def opalexe_identity_get(credentials):
 
     :param credentials: the :class:`~opalexe_core.contract.Credentials` your
         ``opalexe_credentials_get`` returned.
+    :param settings: the platform's typed settings.
+    :param services: the request's :class:`~opalexe_core.api.PluginServices`.
+        A refused login rolls back the request's transaction: what must
+        outlive a refusal (a counter of failures) is written with
+        ``services.change``; what a success consumes (a one-time code) with
+        ``services.area``, so that it stays unused if the login fails later.
     :return: a verified :class:`~opalexe_core.contract.Identity`, or ``None``
-        when the credentials are not yours.
+        when the credentials are not yours. An identity of profile ``avocat``
+        whose ``attributes`` name a ``bar`` is listed in the « Annuaire des
+        avocats » at each login.
     :raise AuthenticationError: when they are yours but prove nothing
         (wrong, expired, revoked…); its French message is shown as is.
+    :raise AuthenticationUnavailable: when they cannot be checked now (a
+        directory that does not answer): an error page says to try later,
+        and nobody is logged in.
     """
 
 
@@ -195,7 +217,10 @@ def opalexe_registration_fields_collect(identity):
 
     :param identity: the verified :class:`~opalexe_core.contract.Identity`.
     :return: a list of ``colander.SchemaNode`` (each with a ``name``, a
-        French ``title`` and its validator).
+        French ``title`` and its validator); answer only for your own
+        provider's identities. ``opalexe_core.api.registration_field`` gives
+        the core's ready-made fields (telephones, postal address, country,
+        cour d'appel, specialities, approval by the Cour de cassation).
     """
 
 
@@ -220,10 +245,9 @@ def opalexe_jurisdictions_collect():
 def opalexe_specialities_collect():
     """Contribute to the nomenclature of expert specialities (``A.1 Agriculture``…).
 
-    Reserved: declared so plugins can be written against it; no caller yet.
-    Will be called when the registration form and the experts' directory
-    list the specialities; entries are merged by ``code``, a plugin's
-    replacing the core's.
+    Called when the registration form lists the specialities (and wherever
+    the nomenclature is shown); entries are merged by ``code``, a plugin's
+    replacing the core's. The core ships the branches and headings.
 
     :return: a list of :class:`~opalexe_core.contract.Speciality`.
     """
@@ -284,6 +308,23 @@ def opalexe_upload_scan(upload, path):
     """
 
 
+@hookspec(firstresult=True)
+def opalexe_evidence_timestamp(digest, hash_algorithm):
+    """Timestamp an evidence with an external timestamping authority (RFC 3161).
+
+    Called when the platform signs an evidence of deposit or of receipt,
+    after its own signature; an answer is kept with the evidence and
+    offered for download beside it (``horodatage.tsr``). Without an answer
+    the platform's own signature stands alone (the default).
+
+    :param digest: the ``bytes`` to timestamp: the SHA-256 of the evidence's
+        signed JSON (the ``messageImprint`` of the request).
+    :param hash_algorithm: ``"sha256"``.
+    :return: the DER-encoded ``TimeStampToken`` (``bytes``) the authority
+        returned, or ``None`` to pass.
+    """
+
+
 # -- Courts and regions -----------------------------------------------------------
 
 
@@ -304,7 +345,7 @@ def opalexe_letter_templates_collect(jurisdiction):
 
 
 @hookspec
-def opalexe_event_committed(event):
+def opalexe_event_committed(event, services):
     """A change of the platform's state has been committed.
 
     Called after commit for every domain event, at least once per plugin
@@ -313,24 +354,29 @@ def opalexe_event_committed(event):
 
     :param event: a :class:`~opalexe_core.contract.DomainEvent` (its
         subclass says which change: ``AccountCreated``, ``StatusChanged``…).
+    :param services: a :class:`~opalexe_core.api.PluginServices` without a
+        request: ``services.change`` for storage, ``services.mailer.send_immediately``
+        for mail, ``services.url`` for links (``None`` when the events are
+        delivered by a script, e.g. ``opalexe init --demo``).
     :return: nothing.
     """
 
 
 @hookspec
-def opalexe_expertise_status_changed(event):
+def opalexe_expertise_status_changed(event, services):
     """An expertise has changed status.
 
     Called after commit, besides ``opalexe_event_committed``, at least once
     per plugin; must be idempotent.
 
     :param event: a :class:`~opalexe_core.contract.StatusChanged`.
+    :param services: as for ``opalexe_event_committed``.
     :return: nothing.
     """
 
 
 @hookspec
-def opalexe_document_deposited(event):
+def opalexe_document_deposited(event, services):
     """A document has been deposited and is now available.
 
     Called after the deposit's commit, besides ``opalexe_event_committed``,
@@ -339,5 +385,6 @@ def opalexe_document_deposited(event):
     made available to.
 
     :param event: a :class:`~opalexe_core.contract.DocumentDeposited`.
+    :param services: as for ``opalexe_event_committed``.
     :return: nothing.
     """

@@ -20,3 +20,4 @@ ADVANCE = "advance"  # move a case to its next status (the expert)
 CREATE = "create"  # create a case (an expert)
 DEPOSIT = "deposit"  # deposit a document in a folder
 ADMIN = "admin"  # the platform's administration (accounts, settings, plugins)
+JOURNAL = "journal"  # read a case's journal (the expert, the co-experts, the magistrate)

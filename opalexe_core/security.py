@@ -107,7 +107,8 @@ class SecurityPolicy:
         except RootMissing:  # an empty database: nobody is logged in
             return None
         account = accounts.get(account_id)
-        if account is None or not account.login_is_open(login_id, datetime.now(UTC)):
+        now = getattr(request.registry, "opalexe_clock", None)
+        if account is None or not account.login_is_open(login_id, now() if now else datetime.now(UTC)):
             return None
         return account
 

@@ -12,14 +12,17 @@ import logging
 import os
 import re
 import zlib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
+from types import MappingProxyType
 
 from pyramid.settings import asbool, aslist
 
+from .certificates import TrustStoreSettings
 from .formats import DEFAULT_FORMATS, FORMATS
 from .keystore import PKCS11Settings
-from .proxy import Network, PublicURL, parse_networks
+from .proxy import ProxyTrust, PublicURL
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +31,9 @@ _RETIRED = {
     "opalexe.site_name": "the platform's name is set by the administrator on the « Paramètres » page (/parametres)",
     "opalexe.dev_login": "the demo login is the plugin auth_demo (plugins/auth_demo): installed means offered,"
     " and production refuses to start while it is installed",
+    "opalexe.trusted_proxies": "a peer's address proves nothing (any local process has 127.0.0.1): nginx reaches"
+    " the application over a Unix socket (opalexe.proxy.unix_socket = true) or with a secret"
+    " (opalexe.proxy.secret); see etc/README.md",
 }
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
@@ -38,11 +44,6 @@ _HERE = os.path.dirname(os.path.abspath(__file__))
 #: ini file names the checkout's folder (``production.ini`` does).
 DEFAULT_TEMPLATES_DIR = os.path.normpath(os.path.join(_HERE, os.pardir, "templates"))
 
-
-#: Where production's trusted proxies may be: loopback and private networks.
-#: A proxy elsewhere would be reached across networks the platform does not
-#: own, and its forwarded headers believed from strangers.
-PROXY_NETWORKS = parse_networks(["127.0.0.0/8", "::1", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7"])
 
 #: Session secrets published with the code: development.ini's, the test
 #: kit's (pytest_opalexe.web.test_settings) and the example once given in
@@ -95,9 +96,17 @@ class Settings:
 
     ``plugins_disabled``: entry-point names of plugins not to load
     (``opalexe.plugins.disabled``, or ``OPALEXE_PLUGINS_DISABLED`` when it is empty).
-    ``trusted_proxies``: the addresses or networks (``127.0.0.1``,
-    ``10.0.0.0/8``) whose forwarded and client-certificate headers are
-    believed (:mod:`opalexe_core.proxy`); empty: nobody's.
+    ``proxy``: how nginx proves a request is its own (:mod:`opalexe_core.proxy`):
+    ``opalexe.proxy.unix_socket`` (true: requests over waitress's Unix socket)
+    and/or ``opalexe.proxy.secret`` (or ``OPALEXE_PROXY_SECRET``); neither:
+    nobody's forwarded and client-certificate headers are believed.
+    ``trust_stores``: the CA bundles and CRL files client certificates are
+    checked against, by name (``opalexe.trust.<name>.ca_bundle`` and
+    ``opalexe.trust.<name>.crl``, :mod:`opalexe_core.certificates`).
+    ``plugin_options``: ``opalexe.plugin.<plugin>.<option>`` keys, by plugin
+    name then option (each plugin reads and checks its own).
+    ``login_attempts_per_address`` / ``login_attempts_per_certificate``: login
+    attempts admitted per ``login_window_seconds`` (``opalexe.login.*``).
     ``outbox_inline``: deliver a request's events right after its commit, in
     its thread (``opalexe.outbox.inline``, default true); ``outbox_sweep_seconds``:
     how often a thread delivers what is left in the outbox (a crashed
@@ -108,11 +117,21 @@ class Settings:
     ``OPALEXE_PUBLIC_URL``); every URL the platform builds starts with it.
     Required in production; None elsewhere when not given: URLs then follow
     each request's ``Host``.
+    ``journal_sequence_seconds``: how often each process's sequencer seals
+    the journal's accepted entries (``opalexe.journal.sequence_seconds``,
+    default 5, 0 for no thread: ``opalexe audit sequence`` then does it);
+    ``journal_sign_seconds``: how often a tree head is signed when entries
+    were added (``opalexe.journal.sign_seconds``, default 3600).
     """
 
     environment: str = "development"
     plugins_disabled: tuple[str, ...] = ()
-    trusted_proxies: tuple[Network, ...] = ()
+    proxy: ProxyTrust = ProxyTrust()
+    trust_stores: Mapping[str, TrustStoreSettings] = field(default_factory=dict)
+    plugin_options: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    login_attempts_per_address: int = 30
+    login_attempts_per_certificate: int = 10
+    login_window_seconds: float = 300.0
     templates_dir: str = DEFAULT_TEMPLATES_DIR
     session_secret: str = ""
     secure_cookies: bool = True
@@ -121,6 +140,8 @@ class Settings:
     outbox_sweep_seconds: float = 30.0
     public_url: PublicURL | None = None
     documents: DocumentSettings = field(default_factory=DocumentSettings)
+    journal_sequence_seconds: float = 5.0
+    journal_sign_seconds: float = 3600.0
 
     @classmethod
     def from_ini(cls, raw: dict) -> Settings:
@@ -140,11 +161,7 @@ class Settings:
                     f" generate one with {GENERATE_SECRET}"
                 )
         public_url = _public_url(_setting(raw, "opalexe.public_url", "OPALEXE_PUBLIC_URL"), environment)
-        proxy_entries = aslist(raw.get("opalexe.trusted_proxies", ""))
-        try:
-            trusted_proxies = parse_networks(proxy_entries)
-        except ValueError as error:
-            raise SettingsError(f"opalexe.trusted_proxies: {error}") from None
+        proxy = _proxy_trust(raw, environment)
         for key, where in _RETIRED.items():
             if key in raw:
                 log.warning("%s is no longer read: %s", key, where)
@@ -152,11 +169,11 @@ class Settings:
         if environment == "production":
             if not secure_cookies:
                 raise SettingsError("opalexe.secure_cookies cannot be false in production: sessions travel over HTTPS")
-            outside = [entry for entry, net in zip(proxy_entries, trusted_proxies, strict=True) if not _is_private(net)]
-            if outside:
+            if not proxy.configured:
                 raise SettingsError(
-                    f"opalexe.trusted_proxies: {outside[0]} is not inside loopback or a private network "
-                    f"({', '.join(map(str, PROXY_NETWORKS))}); name the proxies' addresses"
+                    "production needs to know its nginx: opalexe.proxy.unix_socket = true (waitress on a Unix"
+                    " socket that only nginx's group may open) or opalexe.proxy.secret (or OPALEXE_PROXY_SECRET),"
+                    " the secret nginx adds to each request; see etc/README.md"
                 )
         templates_dir = raw.get("opalexe.templates_dir", "").strip()
         if not templates_dir:
@@ -170,7 +187,12 @@ class Settings:
         return cls(
             environment=environment,
             plugins_disabled=tuple(aslist(_setting(raw, "opalexe.plugins.disabled", "OPALEXE_PLUGINS_DISABLED"))),
-            trusted_proxies=trusted_proxies,
+            proxy=proxy,
+            trust_stores=_trust_stores(raw),
+            plugin_options=_plugin_options(raw),
+            login_attempts_per_address=_count(raw, "opalexe.login.attempts_per_address", 30),
+            login_attempts_per_certificate=_count(raw, "opalexe.login.attempts_per_certificate", 10),
+            login_window_seconds=_seconds(raw, "opalexe.login.window_seconds", 300.0),
             templates_dir=templates_dir,
             session_secret=secret or os.urandom(32).hex(),
             secure_cookies=secure_cookies,
@@ -184,6 +206,8 @@ class Settings:
             outbox_sweep_seconds=_seconds(raw, "opalexe.outbox.sweep_seconds", 30.0),
             public_url=public_url,
             documents=_document_settings(raw),
+            journal_sequence_seconds=_seconds(raw, "opalexe.journal.sequence_seconds", 5.0),
+            journal_sign_seconds=_seconds(raw, "opalexe.journal.sign_seconds", 3600.0),
         )
 
 
@@ -270,8 +294,58 @@ def _public_url(value: str, environment: str) -> PublicURL | None:
     return public_url
 
 
-def _is_private(network: Network) -> bool:
-    return any(network.version == private.version and network.subnet_of(private) for private in PROXY_NETWORKS)
+def _proxy_trust(raw: dict, environment: str) -> ProxyTrust:
+    secret = _setting(raw, "opalexe.proxy.secret", "OPALEXE_PROXY_SECRET")
+    if secret and environment == "production":
+        weakness = _secret_weakness(secret)
+        if weakness:
+            raise SettingsError(
+                f"opalexe.proxy.secret (or OPALEXE_PROXY_SECRET) {weakness}; generate one with {GENERATE_SECRET}"
+            )
+    if secret and not re.fullmatch(r"[A-Za-z0-9_-]+", secret):
+        raise SettingsError("opalexe.proxy.secret must be written in hex or URL-safe base64 (it travels in a header)")
+    return ProxyTrust(unix_socket=asbool(raw.get("opalexe.proxy.unix_socket", False)), secret=secret)
+
+
+_TRUST_KEY = re.compile(r"opalexe\.trust\.([a-z0-9_-]+)\.(ca_bundle|crl)")
+
+
+def _trust_stores(raw: dict) -> Mapping[str, TrustStoreSettings]:
+    found: dict[str, dict[str, str]] = {}
+    for key, value in raw.items():
+        match = _TRUST_KEY.fullmatch(key)
+        if match:
+            found.setdefault(match.group(1), {})[match.group(2)] = (value or "").strip()
+        elif key.startswith("opalexe.trust."):
+            raise SettingsError(f"{key}: a trust store has only ca_bundle and crl (opalexe.trust.<name>.ca_bundle)")
+    stores = {}
+    for name, options in sorted(found.items()):
+        if not options.get("ca_bundle"):
+            raise SettingsError(f"opalexe.trust.{name}.ca_bundle is required: the CA certificates of that store")
+        stores[name] = TrustStoreSettings(name, options["ca_bundle"], tuple(aslist(options.get("crl", ""))))
+    return MappingProxyType(stores)
+
+
+def _plugin_options(raw: dict) -> Mapping[str, Mapping[str, str]]:
+    options: dict[str, dict[str, str]] = {}
+    for key, value in raw.items():
+        if key.startswith("opalexe.plugin."):
+            plugin, _, option = key.removeprefix("opalexe.plugin.").partition(".")
+            if not plugin or not option:
+                raise SettingsError(f"{key}: plugin options are named opalexe.plugin.<plugin>.<option>")
+            options.setdefault(plugin, {})[option] = (value or "").strip()
+    return MappingProxyType({plugin: MappingProxyType(values) for plugin, values in options.items()})
+
+
+def _count(raw: dict, key: str, default: int) -> int:
+    value = raw.get(key, default)
+    try:
+        count = int(value)
+    except (TypeError, ValueError):
+        raise SettingsError(f"{key} must be a whole number, not {value!r}") from None
+    if count < 1:
+        raise SettingsError(f"{key} must be at least 1")
+    return count
 
 
 def _secret_bytes(secret: str) -> bytes | None:

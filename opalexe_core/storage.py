@@ -22,10 +22,59 @@ def ensure_file_storage_dir(uri: str) -> None:
         os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
 
 
-def open_db(uri: str) -> ZODB.DB:
+def open_db(uri: str, name: str | None = None, databases: dict | None = None) -> ZODB.DB:
+    """The database at ``uri``; ``name`` and ``databases`` make it one of
+    a multi-database (as ``pyramid_zodbconn`` opens ``zodbconn.uri.<name>``)."""
     ensure_file_storage_dir(uri)
     factory, dbkw = zodburi.resolve_uri(uri)
+    if name is not None:
+        dbkw["database_name"] = name
+    if databases is not None:
+        dbkw["databases"] = databases
     return ZODB.DB(factory(), **dbkw)
+
+
+class JournalNotConfigured(ValueError):
+    """No database is named for the journal and none can be derived."""
+
+
+def journal_uri(raw: dict) -> str:
+    """The journal's database (``zodbconn.uri.journal``): a database of its
+    own, so that no undo or pack of the content's erases an entry. Beside a
+    FileStorage ``Data.fs`` it defaults to ``Journal.fs`` in the same folder;
+    any other storage must name it (production.ini: etc/journal.conf)."""
+    uri = (raw.get("zodbconn.uri.journal") or "").strip()
+    if uri:
+        return uri
+    main = (raw.get("zodbconn.uri") or "").strip()
+    if main.startswith("file://"):
+        path = main[len("file://"):].split("?", 1)[0]
+        return f"file://{os.path.join(os.path.dirname(path) or '.', 'Journal.fs')}"
+    raise JournalNotConfigured(
+        "zodbconn.uri.journal is required: the journal lives in a database of its own "
+        "(RelStorage: zconfig://…/etc/journal.conf#journal with OPALEXE_JOURNAL_PG_DSN)"
+    )
+
+
+def ensure_journal_db(db) -> bool:
+    """Create the journal's root in ``db`` if missing; True if it was created."""
+    from ZODB.POSException import ConflictError
+
+    from .journal.store import ensure_journal
+
+    for _attempt in range(5):
+        with opened(db) as (_zodb_root, manager):
+            try:
+                manager.begin()
+                connection = _zodb_root._p_jar
+                _journal, created = ensure_journal(connection)
+                if created:
+                    manager.get().note("opalexe journal: created")
+                    manager.commit()
+                return created
+            except ConflictError:
+                manager.abort()
+    raise RuntimeError("could not create the journal: concurrent writers")
 
 
 @contextlib.contextmanager

@@ -100,15 +100,15 @@ def test_the_server_refuses_an_uninitialised_database(tmp_path):
 
 def _write_schema_version(tmp_path, version: int) -> None:
     """What a newer Opalexe would leave behind in the database."""
-    from opalexe_core.resources.root import get_root
-    from opalexe_core.storage import open_db, opened
-    from pytest_opalexe.web import file_storage_uri
+    from opalexe_core.plugins import make_plugin_manager
+    from opalexe_core.storage import open_db
+    from pytest_opalexe.web import file_storage_uri, open_platform
 
     db = open_db(file_storage_uri(tmp_path / "var"))
     try:
-        with opened(db) as (zodb_root, manager):
-            get_root(zodb_root).schema_version = version
-            manager.commit()
+        with open_platform(db, make_plugin_manager()) as platform:
+            platform.root.schema_version = version
+            platform.transaction.commit()
     finally:
         db.close()
 
@@ -178,3 +178,105 @@ def test_the_digest_command_needs_the_public_url_for_its_links(ini):
                                            "opalexe.public_url = https://opalexe.example.org"))
     result = run(ini, "notifications", "digest")
     assert result.returncode == 0 and "Récapitulatifs envoyés : 0." in result.stdout
+# -- plugins of a test's own, installed for the command's process only -----------------
+
+FAILING_PLUGIN = '''
+from opalexe_core.api import hookimpl
+
+
+@hookimpl
+def opalexe_event_committed(event):
+    raise RuntimeError("service de notification indisponible")
+'''
+
+MEDIATOR_KEPT_OUT = '''
+from opalexe_core.api import Right, RightAmendment, Role, hookimpl
+
+
+@hookimpl
+def opalexe_rights_matrix_amend(matrix):
+    return [RightAmendment("greffe_expert_parties", Role.MEDIATEUR, Right.NONE)]
+'''
+
+
+def plugin_env(directory: Path, name: str, source: str) -> dict:
+    """The environment that makes a command's process load the plugin
+    ``name`` (``source``): a module and its distribution on PYTHONPATH."""
+    site = directory / f"{name}-site"
+    site.mkdir(parents=True)
+    (site / f"opalexe_test_{name}.py").write_text(source)
+    dist_info = site / f"opalexe_test_{name}-0.dist-info"
+    dist_info.mkdir()
+    (dist_info / "METADATA").write_text(
+        f"Metadata-Version: 2.1\nName: opalexe-test-{name}\nVersion: 0\nRequires-Dist: opalexe<2,>=1.0\n")
+    (dist_info / "entry_points.txt").write_text(f"[opalexe]\n{name} = opalexe_test_{name}\n")
+    return {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(site), os.environ.get("PYTHONPATH")]))}
+
+
+def shell(ini, lines: list[str], env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([OPALEXE, "-c", str(ini), "shell"], input="\n".join(lines) + "\n", capture_output=True,
+                          text=True, timeout=120, env=env)
+
+
+CREATE_IN_SHELL = [
+    "from opalexe_core.services.accounts import create_account",
+    "account = create_account(platform, operator, first_name='Eva', last_name='Shell', email='{email}', "
+    "profile='expert')",
+    "transaction.commit()",
+]
+
+
+def create_in_shell(ini, email: str) -> None:
+    result = shell(ini, [line.format(email=email) for line in CREATE_IN_SHELL])
+    assert result.returncode == 0 and "Error" not in result.stderr, result.stderr
+
+
+def test_outbox_shows_what_waits_and_delivers_it(ini, tmp_path):
+    assert run(ini, "init", "--demo").returncode == 0  # init delivers the demo's events
+    empty = run(ini, "outbox")
+    assert empty.returncode == 0, empty.stderr
+    assert "Aucun événement en attente." in empty.stdout
+
+    create_in_shell(ini, "eva@example.test")  # the shell does not deliver: its event waits
+    waiting = run(ini, "outbox")
+    assert "1 événement(s) en attente ; le plus ancien : " in waiting.stdout
+    assert "(account.created)" in waiting.stdout and "en échec" not in waiting.stdout
+
+    failing = subprocess.run([OPALEXE, "-c", str(ini), "outbox", "--deliver"], capture_output=True, text=True,
+                             timeout=120, env=plugin_env(tmp_path, "failing", FAILING_PLUGIN))
+    assert failing.returncode == 1, failing.stderr
+    assert "Distribution : 0 événement(s) distribué(s), 1 en échec" in failing.stdout
+    assert "1 en échec :" in failing.stdout
+    assert "1 tentative(s), prochain essai 20" in failing.stdout
+    assert "dernière erreur : opalexe_event_committed:failing: RuntimeError('service de notification indisponible')" \
+        in failing.stdout
+
+    create_in_shell(ini, "ugo@example.test")
+    delivered = run(ini, "outbox", "--deliver")  # the failing plugin is gone; the failed event is not due yet
+    assert delivered.returncode == 0, delivered.stderr
+    assert "Distribution : 1 événement(s) distribué(s), 0 en échec, 1 pas encore dû(s)" in delivered.stdout
+    assert "1 événement(s) en attente" in delivered.stdout and "1 en échec :" in delivered.stdout
+
+
+def test_outbox_refuses_an_empty_database(ini):
+    result = run(ini, "outbox")
+    assert result.returncode == 2
+    assert "opalexe init" in result.stderr
+
+
+MEDIATOR_READS_THE_COURT_FOLDER = [
+    "from opalexe_core.services.demo import demo_email",
+    "mediator = Actor(root.accounts.find_by_email(demo_email('mediateur')), operator.auth_method)",
+    "case = next(case for case in root.expertises.values() if 'Tilleuls' in case.name)",
+    "folder = case.folders['02-greffe-expert-parties']",
+    "print('MEDIATEUR', platform.allows(mediator, 'view', folder), platform.authorizer.matrix.right("
+    "'greffe_expert_parties', 'mediateur').value)",
+]
+
+
+def test_the_shell_platform_holds_the_plugins_rights_amendments(ini, tmp_path):
+    assert run(ini, "init", "--demo").returncode == 0
+    plain = shell(ini, MEDIATOR_READS_THE_COURT_FOLDER)
+    assert "MEDIATEUR True read" in plain.stdout, plain.stderr
+    amended = shell(ini, MEDIATOR_READS_THE_COURT_FOLDER, env=plugin_env(tmp_path, "amend", MEDIATOR_KEPT_OUT))
+    assert "MEDIATEUR False none" in amended.stdout, amended.stderr

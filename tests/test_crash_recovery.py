@@ -54,11 +54,13 @@ from pathlib import Path
 
 import pytest
 
+from opalexe_core.plugins import make_plugin_manager
 from opalexe_core.services.demo import demo_email
-from opalexe_core.storage import open_db, opened
+from opalexe_core.storage import open_db
 from pytest_opalexe import web  # not `import test_settings`: pytest would collect it
 from pytest_opalexe.pserve import ServerProcess, server_env
 from pytest_opalexe.vote_kill import VoteKill
+from pytest_opalexe.web import open_platform
 
 CLIENT_THREADS = 3
 SUCCESSES_BEFORE_CRASH = 30
@@ -261,8 +263,8 @@ class Directory:
 def read_directory(uri: str, emails: list) -> Directory:
     db = open_db(uri)  # FileStorage rebuilds a stale index and truncates an unfinished transaction
     try:
-        with opened(db) as (zodb_root, _):
-            accounts = zodb_root["opalexe"].accounts
+        with open_platform(db, make_plugin_manager()) as platform:
+            accounts = platform.root.accounts
             return Directory(
                 present={account.email: account_id for account_id, account in accounts.items()},
                 by_email=dict(accounts.by_email.items()),

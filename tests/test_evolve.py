@@ -25,7 +25,7 @@ def conn():
 def test_a_new_root_is_brought_to_the_code_s_schema(conn):
     connection, manager = conn
     root, steps = ensure_root(connection.root(), make_plugin_manager(), txn=manager)
-    assert steps == [number for number, _ in STEPS] and steps[-1] == SCHEMA_VERSION
+    assert steps == [number for number, _step in STEPS] and steps[-1] == SCHEMA_VERSION  # numbers allocated per issue
     assert root.schema_version == SCHEMA_VERSION
     assert root["expertises"] is root.expertises and root["comptes"] is root.accounts
     assert root.jurisdictions["tj-angers"].expertise_email == "expertises.tj-angers@justice.fr"
@@ -58,7 +58,7 @@ def test_every_step_run_again_on_its_own_result_changes_nothing(conn):
     manager.commit()
     kept = {"accounts": root.accounts, "expertises": root.expertises, "jurisdictions": root.jurisdictions,
             "settings": root.settings, "outbox": root.outbox, "by_identity": root.accounts.by_identity,
-            "logins": account.logins}
+            "logins": account.logins, "plugin_areas": root.plugin_areas, "certificates": root.certificates}
     pending = root.outbox.keys()
 
     for _number, step in STEPS:
@@ -66,7 +66,7 @@ def test_every_step_run_again_on_its_own_result_changes_nothing(conn):
 
     again = {"accounts": root.accounts, "expertises": root.expertises, "jurisdictions": root.jurisdictions,
              "settings": root.settings, "outbox": root.outbox, "by_identity": root.accounts.by_identity,
-             "logins": account.logins}
+             "logins": account.logins, "plugin_areas": root.plugin_areas, "certificates": root.certificates}
     assert {name: obj is kept[name] for name, obj in again.items()} == dict.fromkeys(kept, True)
     assert root.outbox.keys() == pending and len(pending) == 1
     assert account.login_is_open(login, platform.now())
@@ -122,10 +122,27 @@ def test_step_2_gives_accounts_of_a_step_1_database_their_login_table_and_keeps_
     manager.commit()
     assert root.schema_version == 1
 
-    assert run_evolve(root, EvolveContext(pm=None), txn=manager) == [number for number, _ in STEPS[1:]]
+    assert run_evolve(root, EvolveContext(pm=None), txn=manager) == [number for number, _step in STEPS[1:]]
     assert run_evolve(root, EvolveContext(pm=None), txn=manager) == []
 
     account = root.accounts.find_by_email("jean@example.test")
     assert list(account.expertise_ids) == ["0123456789abcdef"] and account.display_name == "Jean MARTIN"
     now = datetime.now(UTC)
     assert account.login_is_open(account.open_login(now), now)
+
+
+def test_step_8_gives_the_plugins_their_storage_areas_and_the_ca_its_register(conn):
+    from opalexe_core.evolve import STEPS
+
+    connection, manager = conn
+    connection.root()["opalexe"] = root = Root()
+    manager.commit()
+    run_evolve(root, EvolveContext(pm=None), steps=tuple(s for s in STEPS if s[0] < 8), txn=manager)
+    assert getattr(root, "plugin_areas", None) is None and getattr(root, "certificates", None) is None
+
+    assert 8 in run_evolve(root, EvolveContext(pm=None), txn=manager)
+    area = root.plugin_areas.area("auth_email_otp")
+    area.tree("passwords")["a"] = "hash"
+    assert root.certificates.issued is not None and root.certificates.crl_number == 0
+    manager.commit()
+    assert root.plugin_areas.area("auth_email_otp").tree("passwords")["a"] == "hash"

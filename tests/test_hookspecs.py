@@ -30,15 +30,16 @@ CALLED_FROM = {
     "opalexe_identity_get": "services/auth.py",
     "opalexe_registration_fields_collect": "services/auth.py",
     "opalexe_jurisdictions_collect": "services/jurisdictions.py",
+    "opalexe_specialities_collect": "services/specialities.py",
     "opalexe_event_committed": "services/outbox.py",
     "opalexe_expertise_status_changed": "services/outbox.py",
     "opalexe_document_deposited": "services/outbox.py",
     "opalexe_upload_scan": "services/documents.py",
+    "opalexe_evidence_timestamp": "services/evidence.py",
 }
 
 #: Declared for plugins to be written against, called by nothing yet.
 RESERVED = {
-    "opalexe_specialities_collect",
     "opalexe_tariff_lines_compute",
     "opalexe_invoice_triggers_collect",
     "opalexe_letter_templates_collect",
@@ -139,6 +140,7 @@ def test_firstresult_hooks_are_the_single_answer_ones():
         "opalexe_tariff_lines_compute",
         "opalexe_credentials_get",
         "opalexe_identity_get",
+        "opalexe_evidence_timestamp",
     }
 
 

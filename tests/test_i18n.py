@@ -14,10 +14,8 @@ from babel.messages.mofile import read_mo, write_mo
 from babel.messages.pofile import read_po
 
 from opalexe_core.i18n import DOMAIN
-from opalexe_core.resources.root import get_root
-from opalexe_core.storage import opened
 from pytest_opalexe.checkout import checkout_root
-from pytest_opalexe.web import demo_login
+from pytest_opalexe.web import demo_login, platform_of
 
 REPO_ROOT = checkout_root()
 
@@ -185,8 +183,8 @@ def test_case_page_in_french_shows_the_stored_titles(testapp):
 def test_folders_store_their_french_title_as_a_plain_str(app):
     """Pages translate the stored title: a database keeps reading the same
     whatever the catalog says, and pickles no TranslationString."""
-    with opened(app.registry._zodb_databases[""]) as (zodb_root, _):
-        expertise = next(iter(get_root(zodb_root).expertises.values()))
+    with platform_of(app) as platform:
+        expertise = next(iter(platform.root.expertises.values()))
         titles = [folder.title for folder in expertise.folders.values()]
     assert [type(title) for title in titles] == [str] * len(titles)
     assert titles[-1] == "Greffe"

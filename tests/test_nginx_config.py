@@ -71,7 +71,9 @@ def test_the_client_certificate_reaches_the_app_as_escaped_pem(site, certificate
     assert echoed["HTTP_X_SSL_CLIENT_VERIFY"].startswith("FAILED")
     assert echoed["HTTP_X_FORWARDED_PROTO"] == "https"
     assert echoed["HTTP_X_FORWARDED_FOR"] == LOOPBACK
-    assert echoed["HTTP_HOST"] == SERVER_NAME  # without the test's port, as on port 443
+    # The Host the client asked for, with its port: a site on another port than
+    # 443 passes the application's CSRF origin check.
+    assert echoed["HTTP_HOST"] == f"{SERVER_NAME}:{site.https_port}"
 
 
 def test_a_forged_certificate_header_is_replaced_by_the_real_one(site, certificates):
@@ -93,6 +95,7 @@ def test_without_a_card_a_forged_certificate_header_is_dropped(site, certificate
         ("X-Forwarded-Proto", "http"),
         ("X-Forwarded-Host", "evil.example"),
         ("Forwarded", "for=203.0.113.7;proto=http"),
+        ("X-Opalexe-Proxy-Secret", "guessed"),
     ]
 
     echoed = https_get(site, certificates, card=False, headers=forged).json()
@@ -103,6 +106,7 @@ def test_without_a_card_a_forged_certificate_header_is_dropped(site, certificate
     assert echoed["HTTP_X_FORWARDED_PROTO"] == "https"
     assert echoed.get("HTTP_X_FORWARDED_HOST", "") == ""
     assert echoed.get("HTTP_FORWARDED", "") == ""
+    assert echoed.get("HTTP_X_OPALEXE_PROXY_SECRET", "") == ""
 
 
 def test_every_answer_carries_the_security_headers(site, certificates):
@@ -159,3 +163,16 @@ def test_another_host_over_plain_http_gets_no_answer(site, host):
 
     with pytest.raises(http.client.RemoteDisconnected):
         request(connection, "/comptes/", [("Host", host)])
+
+
+# -- login attempts ---------------------------------------------------------------------------
+
+
+def test_login_attempts_beyond_the_burst_get_429(site, certificates):
+    """20 a minute per address with a burst of 10: a quick series of
+    attempts is cut short; the other pages are not counted."""
+    statuses = [https_get(site, certificates, "/authentification/certeurope", card=False).status for _ in range(14)]
+
+    assert statuses[:10] == [200] * 10
+    assert 429 in statuses[10:]
+    assert https_get(site, certificates, "/connexion", card=False).status == 200

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import configparser
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -47,6 +48,7 @@ PIP_SECONDS = 120
 # Run by the installed copy; prints what it saw as JSON.
 PROBE = """
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -110,7 +112,7 @@ def pip(*args: str) -> None:
 
 
 def production_templates_dir() -> str:
-    return get_appsettings(str(PRODUCTION_INI), options={"http_port": "0"})["opalexe.templates_dir"]
+    return get_appsettings(str(PRODUCTION_INI), options={"socket": "/run/opalexe/0.sock"})["opalexe.templates_dir"]
 
 
 #: What the venv holds of Opalexe itself (editable installs and their finders),
@@ -274,3 +276,26 @@ def test_pytest_works_where_the_core_is_installed_without_its_test_extra(install
 
 def test_the_kit_wheel_registers_its_fixtures_as_a_pytest_plugin(installed):
     assert entry_points(installed.kit_wheel).items("pytest11") == [("opalexe", "pytest_opalexe.fixtures")]
+
+
+def test_the_kit_wheel_serves_its_fixtures_to_the_naming_plugin_tests(installed):
+    """The naming plugin's own tests, run by a Python that finds Opalexe, the
+    test kit and the plugins only as installed from their wheels (core, kit,
+    auth_demo, naming_cncej), the checkout named by ``OPALEXE_CHECKOUT``:
+    ``testapp`` (the app on FileStorage and on RelStorage) comes from the
+    kit's wheel through its ``pytest11`` entry point."""
+    tests = installed.source / "plugins" / "naming_cncej" / "tests"
+
+    result = run_installed(
+        [installed.target, installed.dependencies],
+        ["-m", "pytest", "-p", "no:cacheprovider", "-q", "-rA", str(tests)],
+        installed.source,
+        env={"OPALEXE_CHECKOUT": str(installed.source), "PATH": "/usr/sbin:/usr/bin:/sbin:/bin"},
+    )
+
+    assert result.returncode == 0, (result.stdout + result.stderr)[-6000:]
+    summary = result.stdout.strip().splitlines()[-1]
+    assert re.fullmatch(r"\d+ passed in [\d.]+s", summary), summary  # no error, failure, skip or warning
+    platform_test = "test_in_the_platform.py::test_the_dashboard_shows_the_demo_case_of_angers_named_by_the_rule"
+    assert f"PASSED plugins/naming_cncej/tests/{platform_test}[filestorage]" in result.stdout
+    assert f"PASSED plugins/naming_cncej/tests/{platform_test}[relstorage]" in result.stdout

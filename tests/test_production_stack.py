@@ -2,7 +2,7 @@
 served as ``etc/systemd/opalexe@.service`` and ``etc/nginx/opalexe.conf``
 describe it.
 
-Two ``pserve production.ini http_port=<port>`` processes share one
+Two ``pserve production.ini socket=<path>`` processes share one
 RelStorage/PostgreSQL database (``etc/relstorage.conf``), each with a blob
 cache folder of its own, behind Debian's nginx running the shipped site
 config over HTTPS. The database is first initialised with the console script,
@@ -11,11 +11,13 @@ as an operator would: ``opalexe -c production.ini init``.
 The stack is started once for the module (a few seconds); the story that
 stops a process starts it again on its port before it ends.
 
-production.ini holds no default ``http_port``: PasteDeploy never lets a
+production.ini holds no default ``socket``: PasteDeploy never lets a
 command-line variable overwrite a default written in the file
 (``update_defaults(overwrite=False)`` in ``paste.deploy.loadwsgi``; see
 Pylons/pyramid#2399), so with one every instance of the systemd unit would
-bind the same port and only one process would start.
+take the same socket and only one process would start. The processes listen
+on Unix sockets only (mode 0660): no other local user can reach them, and
+nginx is the one way in.
 """
 
 from __future__ import annotations
@@ -23,23 +25,22 @@ from __future__ import annotations
 import html.parser
 import os
 import secrets
+import stat
 import subprocess
 import sys
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from paste.deploy.loadwsgi import SERVER, loadcontext
 
-from opalexe_core.resources.root import get_root
-from opalexe_core.storage import open_db, opened
+from opalexe_core.plugins import make_plugin_manager
+from opalexe_core.storage import open_db
 from pytest_opalexe.checkout import checkout_root
 from pytest_opalexe.infra import fresh_database
 from pytest_opalexe.nginx import Answer, Nginx, https_connection, https_get, request
-from pytest_opalexe.ports import LOOPBACK, free_port
 from pytest_opalexe.pserve import PSERVE, ServerProcess, server_env
-from pytest_opalexe.web import relstorage_uri
+from pytest_opalexe.web import open_platform, relstorage_uri
 
 REPO_ROOT = checkout_root()
 
@@ -60,15 +61,16 @@ pytestmark = pytest.mark.slow
 @dataclass
 class Stack:
     dsn: str
+    journal_dsn: str
     processes: list[ServerProcess]
     site: Nginx
 
 
-def operator_env(dsn: str, blob_dir: Path) -> dict:
-    """What /etc/opalexe/env holds on a host (see the systemd unit): the DSN,
-    the blob cache folder, the session secret shared by every process and
-    the public URL."""
-    _uri, env = relstorage_uri(dsn, blob_dir)
+def operator_env(dsn: str, blob_dir: Path, journal_dsn: str) -> dict:
+    """What /etc/opalexe/env holds on a host (see the systemd unit): the DSNs
+    of the content's and the journal's databases, the blob cache folder,
+    the session secret shared by every process and the public URL."""
+    _uri, env = relstorage_uri(dsn, blob_dir, journal_dsn)
     return {**env, "OPALEXE_SESSION_SECRET": SESSION_SECRET, "OPALEXE_PUBLIC_URL": PUBLIC_URL,
             # This venv holds the demo login for the other tests; a host does not.
             "OPALEXE_PLUGINS_DISABLED": "auth_demo"}
@@ -88,35 +90,47 @@ def opalexe_init(env: dict) -> None:
     assert "Plateforme prête" in result.stdout
 
 
-def listen_address(port: int) -> str:
-    """The address waitress is given by ``pserve production.ini http_port=<port>``:
+def server_conf(socket: str) -> dict:
+    """What waitress is given by ``pserve production.ini socket=<path>``:
     [server:main] read by PasteDeploy with the command line's variables, as
     pserve reads it (plaster_pastedeploy's ``get_wsgi_server``)."""
-    context = loadcontext(SERVER, f"config:{PRODUCTION_INI}", global_conf={"http_port": str(port)})
-    return context.local_conf["listen"]
+    return loadcontext(SERVER, f"config:{PRODUCTION_INI}", global_conf={"socket": socket}).local_conf
 
 
-def production_process(env: dict, workdir: Path) -> ServerProcess:
-    """One instance of opalexe@.service: ``pserve production.ini http_port=%i``
-    run from the code's folder, with a blob cache folder of its own."""
+def production_process(env: dict, workdir: Path, sockets: Path) -> ServerProcess:
+    """One instance of opalexe@.service: ``pserve production.ini
+    socket=/run/opalexe/%i.sock`` run from the code's folder, with a blob cache
+    folder of its own; the socket in ``sockets`` instead of /run/opalexe."""
 
-    def args(port: int) -> list[str]:
-        return [str(PSERVE), str(PRODUCTION_INI), f"http_port={port}"]
+    def args(socket: Path) -> list[str]:
+        return [str(PSERVE), str(PRODUCTION_INI), f"socket={socket}"]
 
-    return ServerProcess(workdir, server_env(env, workdir), args, cwd=REPO_ROOT)
+    return ServerProcess(workdir, server_env(env, workdir), args, cwd=REPO_ROOT,
+                         unix_socket=sockets / f"{workdir.name}.sock")
+
+
+def socket_folder(parent: Path) -> Path:
+    """A folder anybody may traverse (as /run/opalexe is for nginx's group):
+    then only each socket's own mode keeps other users out."""
+    folder = parent / "sockets"
+    folder.mkdir()
+    folder.chmod(0o755)
+    parent.chmod(0o755)
+    return folder
 
 
 @pytest.fixture(scope="module")
 def stack(pg_cluster, nginx_in_front, tmp_path_factory):
-    with fresh_database(pg_cluster) as dsn:
+    with fresh_database(pg_cluster) as dsn, fresh_database(pg_cluster) as journal_dsn:
         workdir = tmp_path_factory.mktemp("production")
-        env = operator_env(dsn, workdir / "blobs")
+        env = operator_env(dsn, workdir / "blobs", journal_dsn)
         opalexe_init(env)
-        processes = [production_process(env, workdir / f"process{number}") for number in range(PROCESSES)]
+        sockets = socket_folder(workdir)
+        processes = [production_process(env, workdir / f"{number}", sockets) for number in range(1, PROCESSES + 1)]
         try:
             for process in processes:
                 process.start()
-            yield Stack(dsn, processes, nginx_in_front([process.port for process in processes]))
+            yield Stack(dsn, journal_dsn, processes, nginx_in_front([process.unix_socket for process in processes]))
         finally:
             for process in processes:
                 process.stop()
@@ -148,9 +162,9 @@ class BrandParser(html.parser.HTMLParser):
 
 def banner_of(process: ServerProcess) -> str:
     """The platform name in the banner of ``/``, asked of this process alone."""
-    with urllib.request.urlopen(process.url + "/", timeout=REQUEST_SECONDS) as response:
-        parser = BrandParser()
-        parser.feed(response.read().decode())
+    _status, body = process.get("/")
+    parser = BrandParser()
+    parser.feed(body.decode())
     return "".join(parser.brand).strip()
 
 
@@ -158,9 +172,9 @@ def rename_platform(uri: str, name: str) -> None:
     """Change the platform name in the database, from outside the processes."""
     db = open_db(uri)
     try:
-        with opened(db) as (zodb_root, manager):
-            get_root(zodb_root).settings.platform_name = name
-            manager.commit()
+        with open_platform(db, make_plugin_manager(disabled=("auth_demo",))) as platform:
+            platform.root.settings.platform_name = name
+            platform.transaction.commit()
     finally:
         db.close()
 
@@ -177,9 +191,36 @@ def set_cookie_attributes(answer: Answer, name: str) -> dict:
 # -- the stories ---------------------------------------------------------------------------
 
 
-def test_each_process_listens_on_the_port_it_is_given():
-    ports = [free_port(), free_port()]
-    assert [listen_address(port) for port in ports] == [f"{LOOPBACK}:{port}" for port in ports]
+def test_each_process_listens_on_the_socket_it_is_given_and_no_port():
+    sockets = ["/run/opalexe/1.sock", "/run/opalexe/2.sock"]
+    confs = [server_conf(socket) for socket in sockets]
+
+    assert [conf["unix_socket"] for conf in confs] == sockets
+    assert all(conf["unix_socket_perms"] == "660" and "listen" not in conf and "port" not in conf for conf in confs)
+
+
+def test_only_the_socket_s_owner_and_group_may_open_it(stack):
+    """nginx's workers (group www-data on a host) may; another local user may not."""
+    socket = stack.processes[0].unix_socket
+    mode = os.stat(socket).st_mode
+
+    assert stat.S_ISSOCK(mode) and stat.S_IMODE(mode) == 0o660
+    tried = subprocess.run(
+        ["runuser", "-u", "nobody", "--", "/usr/bin/python3", "-c",
+         "import socket, sys; s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1])", str(socket)],
+        capture_output=True, text=True, timeout=30,
+    )
+    assert tried.returncode != 0 and "PermissionError" in tried.stderr
+
+
+def test_the_application_believes_nginx_s_headers_over_its_socket(stack, nginx_certificates):
+    """nginx sends the forwarded and client-certificate headers with every
+    request: over the socket (production.ini's opalexe.proxy.unix_socket) the
+    application takes them; by any other way it would refuse the request."""
+    answer = https_get(stack.site, nginx_certificates, "/", card=True)
+
+    assert answer.status == 200
+    assert "Bienvenue sur Opalexe" in answer.body.decode()
 
 
 def test_the_home_page_through_nginx_is_the_french_home_page(stack, nginx_certificates):
@@ -195,7 +236,7 @@ def test_the_demo_login_does_not_exist_in_production(stack, nginx_certificates):
     demo = visit(stack, nginx_certificates, "/connexion/demo")
     login = visit(stack, nginx_certificates, "/connexion")
 
-    assert "data-email" not in demo.body.decode()  # no route: at most the profile choice, no accounts
+    assert demo.status == 404
     assert login.status == 200
     page = login.body.decode()
     assert "Quel est votre profil d'utilisateur ?" in page
@@ -206,9 +247,9 @@ def test_the_demo_login_does_not_exist_in_production(stack, nginx_certificates):
 def test_production_refuses_to_start_while_the_demo_login_is_installed(stack, tmp_path):
     """The same host's settings, but auth_demo not disabled: pserve stops at
     once and says why."""
-    env = operator_env(stack.dsn, tmp_path / "blobs")
+    env = operator_env(stack.dsn, tmp_path / "blobs", stack.journal_dsn)
     del env["OPALEXE_PLUGINS_DISABLED"]
-    process = production_process(env, tmp_path / "refused")
+    process = production_process(env, tmp_path / "refused", tmp_path)
     with pytest.raises(AssertionError, match="did not answer"):
         process.start()
     log = process.log()
@@ -246,7 +287,7 @@ def test_links_and_redirects_name_the_public_url(stack, nginx_certificates):
 
 
 def test_every_process_shows_a_name_changed_in_the_database_at_once(stack, tmp_path, monkeypatch):
-    uri, env = relstorage_uri(stack.dsn, tmp_path / "blobcache")
+    uri, env = relstorage_uri(stack.dsn, tmp_path / "blobcache", stack.journal_dsn)
     for key, value in env.items():
         monkeypatch.setenv(key, value)  # read by etc/relstorage.conf when the test opens the database
     before = [banner_of(process) for process in stack.processes]  # each process has the old name cached
@@ -265,11 +306,11 @@ def test_the_platform_still_answers_through_nginx_when_one_process_stops(stack, 
     stopped.stop()  # SIGTERM, as `systemctl stop opalexe@<port>`
     try:
         with pytest.raises(OSError):
-            urllib.request.urlopen(stopped.url + "/", timeout=REQUEST_SECONDS)  # it is really gone
+            stopped.get("/")  # it is really gone
 
         answers = [visit(stack, nginx_certificates, "/") for _ in range(2 * PROCESSES)]
 
         assert [answer.status for answer in answers] == [200] * (2 * PROCESSES)
         assert all("Bienvenue sur Opalexe" in answer.body.decode() for answer in answers)
     finally:
-        stopped.restart()  # on its port: nginx knows it by its port
+        stopped.restart()  # on its socket: nginx knows it by its socket

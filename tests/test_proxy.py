@@ -1,12 +1,15 @@
 """The platform believes the visitor's address, scheme and card certificate
-only when nginx, a trusted proxy, passed them on; from anyone else those
-headers are dropped before any view sees them. Its own address comes from
-``opalexe.public_url``, never from the ``Host`` a request names."""
+only when nginx passed them on by the path nobody else can take: its Unix
+socket, or with its secret. From anywhere else a request carrying those
+headers is refused and logged. Its own address comes from
+``opalexe.public_url``, never from the ``Host`` a request names; without one,
+from the ``Host`` nginx passes with its port."""
 
 from __future__ import annotations
 
 import configparser
 import http.client
+import logging
 import urllib.parse
 
 import pytest
@@ -17,21 +20,23 @@ from pyramid.response import Response
 
 from opalexe_core.api import PUBLIC, hookimpl
 from opalexe_core.proxy import (
-    PEER_KEY,
+    PATH_KEY,
     REQUEST_HOST_KEY,
+    ProxyTrust,
     PublicURL,
+    UntrustedProxyHeaders,
     apply_proxy_trust,
     apply_public_url,
     client_certificate,
-    parse_networks,
 )
 from pytest_opalexe.checkout import checkout_root
 from pytest_opalexe.liveserver import LiveServer
-from pytest_opalexe.nginx import https_get, request
+from pytest_opalexe.nginx import SERVER_NAME, https_connection, https_get, request
 from pytest_opalexe.web import browser_client, close_app, file_storage_uri, make_app, running_app
 from pytest_opalexe.web import test_settings as settings_for
 
 REPO_ROOT = checkout_root()
+SECRET = "5f0c8e1d2a7b4936c0e1f2a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7"
 
 FORGED_PEM = "-----BEGIN CERTIFICATE-----\nforged\n-----END CERTIFICATE-----\n"
 FORGED = {
@@ -43,6 +48,8 @@ FORGED = {
     "Forwarded": "for=198.51.100.23;proto=https",
     "X-Real-IP": "198.51.100.23",
 }
+#: What waitress puts in the environ of a request that came over its Unix socket.
+OVER_SOCKET = {"REMOTE_ADDR": "localhost", "REMOTE_PORT": "None"}
 
 
 class VisitorEcho:
@@ -56,8 +63,10 @@ class VisitorEcho:
                 "scheme": request.scheme,
                 "certificate": client_certificate(request),
                 "verify": request.headers.get("X-SSL-Client-Verify"),
-                "peer": request.environ[PEER_KEY],
+                "path": request.environ[PATH_KEY],
+                "host": request.host,
                 "proxy_headers": sorted(name for name in FORGED if name in request.headers),
+                "secret_seen": "X-Opalexe-Proxy-Secret" in request.headers,
             }
 
         config.add_route("test_visitor", "/test/visiteur")
@@ -77,95 +86,133 @@ class FormPage:
                         permission=PUBLIC)
 
 
-def build_app(tmp_path, trusted: str, **settings):
-    settings = settings_for(file_storage_uri(tmp_path / "var"), **{"opalexe.trusted_proxies": trusted}, **settings)
+def build_app(tmp_path, *, unix_socket: bool = True, secret: str = "", **settings):
+    settings = settings_for(file_storage_uri(tmp_path / "var"), **{"opalexe.proxy.unix_socket": str(unix_socket),
+                                                                  "opalexe.proxy.secret": secret}, **settings)
     return make_app(settings, plugins={"visitor-echo": VisitorEcho(), "form-page": FormPage()})
 
 
 @pytest.fixture
 def app(tmp_path):
-    application = build_app(tmp_path, "127.0.0.1 10.0.0.0/8")
+    application = build_app(tmp_path, secret=SECRET)
     yield application
     close_app(application)
 
 
-def visit(app, peer: str, headers: dict, path: str = "/test/visiteur"):
+def visit(app, environ: dict, headers: dict, path: str = "/test/visiteur", **kw):
     client = browser_client(app)
-    return client.get(path, headers=headers, extra_environ={"REMOTE_ADDR": peer})
+    return client.get(path, headers=headers, extra_environ=environ, **kw)
 
 
-def test_a_visitor_s_forged_proxy_headers_are_dropped(app):
-    seen = visit(app, "203.0.113.9", FORGED).json
+def tcp(peer: str) -> dict:
+    return {"REMOTE_ADDR": peer, "REMOTE_PORT": "40000"}
 
+
+@pytest.mark.parametrize("peer", ["203.0.113.9", "127.0.0.1"])  # a visitor, or a process of the host
+def test_proxy_headers_sent_by_another_path_are_refused_and_logged(app, caplog, peer):
+    caplog.set_level(logging.WARNING, "opalexe_core.proxy")
+
+    refused = visit(app, tcp(peer), {"X-SSL-Client-Cert": FORGED["X-SSL-Client-Cert"]}, expect_errors=True)
+
+    assert refused.status_int == 400
+    assert "Requête refusée" in refused.text and "seul le serveur frontal" in refused.text
+    [record] = [r for r in caplog.records if r.name == "opalexe_core.proxy"]
+    assert "X-Ssl-Client-Cert" in record.getMessage() and peer in record.getMessage()
+
+
+@pytest.mark.parametrize("header", sorted(FORGED))
+def test_each_proxy_header_alone_is_refused_by_another_path(app, header):
+    assert visit(app, tcp("127.0.0.1"), {header: FORGED[header]}, expect_errors=True).status_int == 400
+
+
+def test_a_request_without_proxy_headers_is_served_by_any_path(app):
+    seen = visit(app, tcp("203.0.113.9"), {}).json
+
+    assert (seen["address"], seen["scheme"], seen["path"]) == ("203.0.113.9", "http", "direct")
     assert seen["certificate"] is None
-    assert seen["verify"] is None
-    assert seen["proxy_headers"] == []
-    assert seen["address"] == "203.0.113.9"
-    assert seen["scheme"] == "http"
 
 
-def test_the_trusted_proxy_s_headers_are_believed(app):
-    seen = visit(app, "127.0.0.1", FORGED).json
+def test_over_the_unix_socket_nginx_s_headers_are_believed(app):
+    seen = visit(app, OVER_SOCKET, FORGED).json
 
     assert seen["certificate"] == FORGED_PEM
     assert seen["verify"] == "SUCCESS"
     assert seen["address"] == "198.51.100.23"
     assert seen["scheme"] == "https"
-    assert seen["peer"] == "127.0.0.1"
+    assert seen["path"] == "unix-socket"
 
 
-def test_a_proxy_in_a_trusted_network_is_believed(app):
-    seen = visit(app, "10.20.30.40", {"X-Forwarded-For": "192.0.2.1, 198.51.100.23"}).json
+def test_with_the_secret_nginx_s_headers_are_believed_and_the_secret_goes_no_further(app):
+    seen = visit(app, tcp("10.20.30.40"), {**FORGED, "X-Opalexe-Proxy-Secret": SECRET}).json
 
-    # The rightmost address is the one our proxy added; the rest came from the visitor.
+    assert seen["certificate"] == FORGED_PEM
+    assert seen["path"] == "secret"
+    assert seen["secret_seen"] is False
+
+
+def test_a_wrong_secret_is_refused_and_logged(app, caplog):
+    caplog.set_level(logging.WARNING, "opalexe_core.proxy")
+
+    refused = visit(app, tcp("10.20.30.40"), {**FORGED, "X-Opalexe-Proxy-Secret": SECRET[:-1] + "0"},
+                    expect_errors=True)
+
+    assert refused.status_int == 400
+    assert any("X-Opalexe-Proxy-Secret" in r.getMessage() for r in caplog.records)
+
+
+def test_the_rightmost_forwarded_address_is_the_one_nginx_added(app):
+    seen = visit(app, OVER_SOCKET, {"X-Forwarded-For": "192.0.2.1, 198.51.100.23"}).json
+
     assert seen["address"] == "198.51.100.23"
 
 
-def test_with_no_trusted_proxy_even_localhost_is_not_believed(tmp_path):
-    app = build_app(tmp_path, "")
-    try:
-        seen = visit(app, "127.0.0.1", FORGED).json
-    finally:
-        close_app(app)
+def test_without_a_configured_path_even_the_socket_is_not_believed(tmp_path):
+    with running_app(settings_for(file_storage_uri(tmp_path / "var"))) as application:
+        refused = visit(application, OVER_SOCKET, FORGED, path="/", expect_errors=True)
 
-    assert seen["certificate"] is None
-    assert seen["address"] == "127.0.0.1"
-    assert seen["proxy_headers"] == []
+    assert refused.status_int == 400
 
 
-def test_pages_link_in_https_behind_the_proxy_and_ignore_a_visitor_s_claim(app):
-    claim = {"Host": "opalexe.example.org", "X-Forwarded-Proto": "https"}
-    behind_proxy = visit(app, "127.0.0.1", claim, "/connexion")
-    forged = visit(app, "203.0.113.9", claim, "/connexion")
+def test_pages_link_in_https_behind_the_proxy(app):
+    behind_proxy = visit(app, OVER_SOCKET, {"Host": "opalexe.example.org", "X-Forwarded-Proto": "https"},
+                         "/connexion")
+    direct = visit(app, tcp("203.0.113.9"), {"Host": "opalexe.example.org"}, "/connexion")
 
     assert 'href="https://opalexe.example.org/"' in behind_proxy.text
-    assert 'href="http://opalexe.example.org/"' in forged.text
-    assert "https://" not in forged.text
+    assert 'href="http://opalexe.example.org/"' in direct.text
+    assert "https://" not in direct.text
 
 
 def test_deciding_twice_keeps_the_first_decision():
     """pyramid_retry replays a request with the environ of its first attempt."""
-    trusted = parse_networks(["127.0.0.1"])
-    environ = {"REMOTE_ADDR": "127.0.0.1", "HTTP_X_FORWARDED_FOR": "198.51.100.23", "HTTP_X_SSL_CLIENT_CERT": "x"}
+    trust = ProxyTrust(unix_socket=True)
+    environ = {**OVER_SOCKET, "HTTP_X_FORWARDED_FOR": "198.51.100.23", "HTTP_X_SSL_CLIENT_CERT": "x"}
 
-    apply_proxy_trust(environ, trusted)
-    apply_proxy_trust(environ, trusted)
+    apply_proxy_trust(environ, trust)
+    apply_proxy_trust(environ, trust)
 
     assert environ["REMOTE_ADDR"] == "198.51.100.23"
     assert environ["HTTP_X_SSL_CLIENT_CERT"] == "x"
-    assert environ[PEER_KEY] == "127.0.0.1"
+    assert environ[PATH_KEY] == "unix-socket"
 
 
-def test_production_waitress_leaves_the_decision_to_the_application():
-    """waitress's own proxy handling would replace REMOTE_ADDR before the
-    application can tell whether nginx is the peer."""
+def test_a_tcp_peer_named_localhost_has_a_port_and_is_not_the_socket():
+    with pytest.raises(UntrustedProxyHeaders):
+        apply_proxy_trust({"REMOTE_ADDR": "localhost", "REMOTE_PORT": "5555", "HTTP_X_SSL_CLIENT_CERT": "x"},
+                          ProxyTrust(unix_socket=True))
+
+
+def test_production_believes_nginx_over_its_socket_and_waitress_decides_nothing():
+    """waitress's own proxy handling would rewrite the environ before the
+    application can tell how the request came."""
     ini = configparser.ConfigParser(interpolation=None)
     ini.read(REPO_ROOT / "production.ini")
     server = ini["server:main"]
 
     assert "trusted_proxy" not in server
     assert server.get("clear_untrusted_proxy_headers") == "false"
-    assert ini["app:main"]["opalexe.trusted_proxies"].split() == ["127.0.0.1"]
+    assert ini["app:main"]["opalexe.proxy.unix_socket"] == "true"
+    assert "opalexe.trusted_proxies" not in ini["app:main"]
 
 
 # -- the public URL ----------------------------------------------------------------------------
@@ -177,16 +224,17 @@ FORGED_HOST = {"Host": "evil.example", "X-Forwarded-Host": "evil.example"}
 
 @pytest.fixture
 def public_app(tmp_path):
-    application = build_app(tmp_path, "127.0.0.1", **{"opalexe.public_url": PUBLIC_URL})
+    application = build_app(tmp_path, **{"opalexe.public_url": PUBLIC_URL})
     yield application
     close_app(application)
 
 
-@pytest.mark.parametrize("peer", ["203.0.113.9", "127.0.0.1"])
-def test_links_and_redirects_name_the_public_url_whatever_host_a_request_names(public_app, peer):
-    page = visit(public_app, peer, FORGED_HOST, "/connexion")
-    to_login = visit(public_app, peer, FORGED_HOST, "/comptes/")
-    back = visit(public_app, peer, FORGED_HOST, "/langue?code=en&retour=/connexion")
+@pytest.mark.parametrize("environ", [tcp("203.0.113.9"), OVER_SOCKET], ids=["direct", "nginx"])
+def test_links_and_redirects_name_the_public_url_whatever_host_a_request_names(public_app, environ):
+    headers = FORGED_HOST if environ is OVER_SOCKET else {"Host": "evil.example"}
+    page = visit(public_app, environ, headers, "/connexion")
+    to_login = visit(public_app, environ, headers, "/comptes/")
+    back = visit(public_app, environ, headers, "/langue?code=en&retour=/connexion")
 
     assert f'href="{PUBLIC_URL}/"' in page.text  # resource_url
     assert f'href="{PUBLIC_URL}/static/opalexe.css"' in page.text  # static_url
@@ -196,7 +244,7 @@ def test_links_and_redirects_name_the_public_url_whatever_host_a_request_names(p
 
 
 def test_the_application_still_knows_the_host_a_request_named(public_app):
-    seen = visit(public_app, "203.0.113.9", FORGED_HOST, "/test/visiteur")
+    seen = visit(public_app, OVER_SOCKET, FORGED_HOST, "/test/visiteur")
 
     assert seen.json["scheme"] == "https"
     assert seen.request.environ[REQUEST_HOST_KEY] == "evil.example"
@@ -271,11 +319,16 @@ def test_a_form_posted_without_origin_nor_referer_is_refused(public_app):
 
 @pytest.fixture(scope="module")
 def platform_behind_nginx(tmp_path_factory, nginx_in_front):
-    """The platform served as production.ini serves it, behind nginx."""
-    app = build_app(tmp_path_factory.mktemp("platform"), "127.0.0.1")
+    """The platform served as production.ini serves it, behind nginx over a
+    Unix socket; the same application also listens on a TCP port, as a
+    process of the host could reach a misconfigured one."""
+    folder = tmp_path_factory.mktemp("platform")
+    app = build_app(folder)
     try:
-        with LiveServer(app, threads=2, clear_untrusted_proxy_headers=False) as server:
-            yield server, nginx_in_front(server.port)
+        with LiveServer(app, threads=2, unix_socket=folder / "opalexe.sock",
+                        clear_untrusted_proxy_headers=False) as over_socket:
+            with LiveServer(app, threads=2, clear_untrusted_proxy_headers=False) as over_tcp:
+                yield over_tcp, nginx_in_front(over_socket.unix_socket)
     finally:
         close_app(app)
 
@@ -286,19 +339,37 @@ def test_behind_nginx_the_card_reaches_the_platform(platform_behind_nginx, nginx
     seen = https_get(site, nginx_certificates, "/test/visiteur", card=True, headers=list(FORGED.items())).json()
 
     assert x509.load_pem_x509_certificate(seen["certificate"].encode()) == nginx_certificates.card.cert
-    assert seen["verify"].startswith("FAILED")  # nginx knows no card CA: the auth provider checks
+    assert seen["verify"].startswith("FAILED")  # nginx knows no card CA: the core checks
     assert seen["scheme"] == "https"
     assert seen["address"] == "127.0.0.1"
+    assert seen["path"] == "unix-socket"
+    assert seen["host"] == f"{SERVER_NAME}:{site.https_port}"  # with the port the visitor used
 
 
-def test_a_visitor_reaching_waitress_directly_cannot_pose_as_a_card_holder(platform_behind_nginx):
-    server, _ = platform_behind_nginx
-    # 127.0.0.2 is loopback too, but not the trusted proxy's address.
-    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10, source_address=("127.0.0.2", 0))
+def test_a_process_of_the_host_sending_a_certificate_header_is_refused_and_logged(platform_behind_nginx, caplog):
+    over_tcp, _ = platform_behind_nginx
+    caplog.set_level(logging.WARNING, "opalexe_core.proxy")
+    connection = http.client.HTTPConnection("127.0.0.1", over_tcp.port, timeout=10)
 
-    seen = request(connection, "/test/visiteur", list(FORGED.items())).json()
+    answer = request(connection, "/test/visiteur", [("X-SSL-Client-Cert", FORGED["X-SSL-Client-Cert"])])
 
-    assert seen["certificate"] is None
-    assert seen["verify"] is None
-    assert seen["address"] == "127.0.0.2"
-    assert seen["proxy_headers"] == []
+    assert answer.status == 400
+    assert any("X-Ssl-Client-Cert" in r.getMessage() for r in caplog.records)
+
+
+def test_a_form_posted_to_a_site_on_another_port_passes_the_origin_check(platform_behind_nginx, nginx_certificates):
+    """No public URL: the origin check compares with the Host nginx passes,
+    which keeps the port of a site that is not on 443."""
+    _, site = platform_behind_nginx
+    token_answer = https_get(site, nginx_certificates, "/test/jeton", card=False)
+    cookie = token_answer.headers["Set-Cookie"].split(";")[0]
+    origin = f"https://{SERVER_NAME}:{site.https_port}"
+    form = [("Origin", origin), ("Cookie", cookie), ("Content-Type", "application/x-www-form-urlencoded")]
+    body = urllib.parse.urlencode({"csrf_token": token_answer.body.decode()}).encode()
+
+    accepted = request(https_connection(site, nginx_certificates), "/test/formulaire", form, method="POST", body=body)
+    elsewhere = request(https_connection(site, nginx_certificates), "/test/formulaire",
+                        [("Origin", f"https://{SERVER_NAME}"), *form[1:]], method="POST", body=body)
+
+    assert accepted.status == 200 and accepted.body.decode() == "reçu"
+    assert elsewhere.status == 400

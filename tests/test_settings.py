@@ -27,7 +27,7 @@ def test_development_ini_runs_on_file_storage_and_delivers_the_outbox():
 def test_production_ini_disables_the_demo_login_and_uses_relstorage(monkeypatch):
     monkeypatch.setenv("OPALEXE_SESSION_SECRET", SECRET)
     monkeypatch.setenv("OPALEXE_PUBLIC_URL", "https://opalexe.example.org")
-    raw = get_appsettings(str(REPO_ROOT / "production.ini"), options={"http_port": "6544"})
+    raw = get_appsettings(str(REPO_ROOT / "production.ini"), options={"socket": "/run/opalexe/1.sock"})
     settings = Settings.from_ini(raw)
     assert settings.environment == "production"
     assert settings.secure_cookies is True
@@ -68,6 +68,7 @@ PRODUCTION = {
     "opalexe.environment": "production",
     "opalexe.session_secret": SECRET,
     "opalexe.public_url": "https://opalexe.example.org",
+    "opalexe.proxy.unix_socket": "true",
 }
 
 
@@ -126,44 +127,74 @@ def test_production_accepts_32_random_bytes_in_hex_or_base64(drawn):
     assert Settings.from_ini({**PRODUCTION, "opalexe.session_secret": drawn}).session_secret == drawn
 
 
-# -- the trusted proxies ----------------------------------------------------------------------
+# -- how nginx proves itself ------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("stranger", [
-    "0.0.0.0/0", "::/0", "0.0.0.0/1", "10.0.0.0/7", "203.0.113.5", "198.51.100.0/24", "172.32.0.1",
-    "100.64.0.1", "169.254.1.1", "2001:db8::1", "::ffff:127.0.0.1", "fe80::1",
-])
-def test_production_trusts_proxies_only_on_loopback_and_private_networks(stranger):
-    with pytest.raises(SettingsError, match=f"{re.escape(stranger)} is not inside loopback or a private network"):
-        Settings.from_ini({**PRODUCTION, "opalexe.trusted_proxies": f"127.0.0.1 {stranger}"})
+def test_production_needs_to_know_its_nginx():
+    with pytest.raises(SettingsError, match="production needs to know its nginx"):
+        Settings.from_ini({key: value for key, value in PRODUCTION.items() if not key.startswith("opalexe.proxy")})
 
 
-def test_production_may_trust_proxies_anywhere_on_loopback_and_private_networks():
-    private = "127.0.0.1 127.0.0.0/8 ::1 10.1.2.3 172.16.0.0/12 172.31.255.254 192.168.1.0/24 fd00::/8 fc00::/7"
-    settings = Settings.from_ini({**PRODUCTION, "opalexe.trusted_proxies": private})
-    assert len(settings.trusted_proxies) == len(private.split())
+def test_production_may_know_nginx_by_a_drawn_secret_instead_of_the_socket(monkeypatch):
+    monkeypatch.setenv("OPALEXE_PROXY_SECRET", SECRET)
+    settings = Settings.from_ini({**PRODUCTION, "opalexe.proxy.unix_socket": "false"})
+    assert settings.proxy.secret == SECRET and not settings.proxy.unix_socket
 
 
-def test_disabled_plugins_and_trusted_proxies_are_lists():
-    settings = Settings.from_ini({"opalexe.environment": "test", "opalexe.plugins.disabled": "naming_cncej\n other",
-                                  "opalexe.trusted_proxies": "127.0.0.1 ::1"})
+@pytest.mark.parametrize("weak", ["nginx", "a" * 64, "development-only-secret-not-for-production-use"])
+def test_production_refuses_a_weak_proxy_secret(weak):
+    with pytest.raises(SettingsError, match="opalexe.proxy.secret"):
+        Settings.from_ini({**PRODUCTION, "opalexe.proxy.secret": weak})
+
+
+def test_a_proxy_secret_must_fit_in_a_header():
+    with pytest.raises(SettingsError, match="hex or URL-safe base64"):
+        Settings.from_ini({"opalexe.environment": "test", "opalexe.proxy.secret": "a b\nc"})
+
+
+def test_the_retired_trusted_proxies_setting_is_named_in_a_warning(caplog):
+    Settings.from_ini({"opalexe.environment": "test", "opalexe.trusted_proxies": "127.0.0.1"})
+    assert "opalexe.trusted_proxies is no longer read" in caplog.text
+    assert "opalexe.proxy.unix_socket" in caplog.text
+
+
+def test_disabled_plugins_are_a_list():
+    settings = Settings.from_ini({"opalexe.environment": "test", "opalexe.plugins.disabled": "naming_cncej\n other"})
     assert settings.plugins_disabled == ("naming_cncej", "other")
-    assert [str(network) for network in settings.trusted_proxies] == ["127.0.0.1/32", "::1/128"]
 
 
-def test_trusted_proxies_may_be_networks():
-    settings = Settings.from_ini({"opalexe.environment": "test", "opalexe.trusted_proxies": "10.0.0.0/8"})
-    assert str(settings.trusted_proxies[0]) == "10.0.0.0/8"
+# -- trust stores, plugin options, login limits --------------------------------------------------
 
 
-def test_a_trusted_proxy_that_is_no_address_is_refused_at_start():
-    with pytest.raises(SettingsError, match="'nginx.local' is neither an IP address nor a network"):
-        Settings.from_ini({"opalexe.environment": "test", "opalexe.trusted_proxies": "127.0.0.1 nginx.local"})
+def test_trust_stores_are_read_by_name():
+    settings = Settings.from_ini({"opalexe.environment": "test",
+                                  "opalexe.trust.certeurope.ca_bundle": "/etc/opalexe/trust/certeurope.pem",
+                                  "opalexe.trust.certeurope.crl": "/var/lib/a.crl\n /var/lib/b.crl",
+                                  "opalexe.trust.platform.ca_bundle": "/var/lib/opalexe/ca.pem"})
+    certeurope = settings.trust_stores["certeurope"]
+    assert (certeurope.ca_bundle, certeurope.crls) == ("/etc/opalexe/trust/certeurope.pem",
+                                                       ("/var/lib/a.crl", "/var/lib/b.crl"))
+    assert settings.trust_stores["platform"].crls == ()
 
 
-def test_production_may_trust_a_private_network_of_proxies():
-    settings = Settings.from_ini({**PRODUCTION, "opalexe.trusted_proxies": "10.0.0.0/8 fc00::/7"})
-    assert [str(network) for network in settings.trusted_proxies] == ["10.0.0.0/8", "fc00::/7"]
+@pytest.mark.parametrize(("raw", "message"), [
+    ({"opalexe.trust.x.crl": "/a.crl"}, "opalexe.trust.x.ca_bundle is required"),
+    ({"opalexe.trust.x.ocsp": "http://ocsp"}, "a trust store has only ca_bundle and crl"),
+    ({"opalexe.plugin.auth_justice": "x"}, "opalexe.plugin.<plugin>.<option>"),
+    ({"opalexe.login.attempts_per_address": "0"}, "at least 1"),
+    ({"opalexe.login.attempts_per_certificate": "many"}, "a whole number"),
+])
+def test_malformed_trust_plugin_and_login_settings_are_refused_at_start(raw, message):
+    with pytest.raises(SettingsError, match=re.escape(message)):
+        Settings.from_ini({"opalexe.environment": "test", **raw})
+
+
+def test_plugin_options_are_grouped_by_plugin():
+    settings = Settings.from_ini({"opalexe.environment": "test",
+                                  "opalexe.plugin.auth_justice.ldap_url": " ldap://127.0.0.1:389 ",
+                                  "opalexe.plugin.auth_justice.agents_base": "ou=agents,dc=justice,dc=fr"})
+    assert dict(settings.plugin_options["auth_justice"]) == {"ldap_url": "ldap://127.0.0.1:389",
+                                                             "agents_base": "ou=agents,dc=justice,dc=fr"}
 
 
 # -- the public URL ----------------------------------------------------------------------------

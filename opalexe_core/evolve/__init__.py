@@ -18,7 +18,14 @@ from dataclasses import dataclass
 
 import transaction
 
-from . import step0001_layout, step0002_account_logins, step0003_outbox_identities, step0005_documents
+from . import (
+    step0001_layout,
+    step0002_account_logins,
+    step0003_outbox_identities,
+    step0005_documents,
+    step0007_cards_terms_lawyers,
+    step0008_plugin_areas_certificates,
+)
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +34,9 @@ STEPS = (
     (1, step0001_layout.evolve),
     (2, step0002_account_logins.evolve),
     (3, step0003_outbox_identities.evolve),
-    (5, step0005_documents.evolve),  # 4 is allocated to issue #15
+    (5, step0005_documents.evolve),
+    (7, step0007_cards_terms_lawyers.evolve),
+    (8, step0008_plugin_areas_certificates.evolve),
 )
 
 SCHEMA_VERSION = STEPS[-1][0]

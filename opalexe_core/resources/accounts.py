@@ -50,6 +50,20 @@ class Account(Persistent):
     disabled_at = None
     disabled_reason = ""
     registration = None  # what the registration form gave: {field name: value}
+    identity_facts = None  # the provider's attributes at the last login: {name: value} (court, bar…)
+    terms_accepted = None  # the versions of the terms of use accepted: OOBTree version -> when
+
+    def accepted_terms(self, version: str) -> bool:
+        return self.terms_accepted is not None and version in self.terms_accepted
+
+    def accept_terms(self, version: str, now: datetime) -> bool:
+        """Record the acceptance of ``version``; False if it was already accepted."""
+        if self.accepted_terms(version):
+            return False
+        if self.terms_accepted is None:
+            self.terms_accepted = OOBTree()
+        self.terms_accepted[version] = now
+        return True
 
     __acl__ = [(Allow, ADMIN_PRINCIPAL, ALL_PERMISSIONS), DENY_ALL]
 

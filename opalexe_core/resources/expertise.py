@@ -56,6 +56,11 @@ class Party(Persistent):
 class Participant(Persistent):
     """An account's part in one expertise; ``active`` False keeps its history."""
 
+    # Set when the participant was invited by e-mail (issue #19): when, and
+    # the account id of who invited it. Class defaults: older records read None.
+    invited_at = None
+    invited_by = None
+
     def __init__(self, account_id: str, role: Role, party_id: str | None = None):
         self.account_id = account_id
         self.role = Role(role)
@@ -106,9 +111,14 @@ class Expertise(Persistent):
     __parent__ = None
     __name__ = None
 
+    #: software certificates issued for this case's participants, for billing
+    #: (issue #19): ((serial in hex, when), ...), reassigned on each issue
+    certificates_issued = ()
+
     __acl__ = [
-        (Allow, role_principal(Role.EXPERT), ("view", "manage", "advance")),
-        (Allow, role_principal(Role.CO_EXPERT), ("view", "manage")),
+        (Allow, role_principal(Role.EXPERT), ("view", "manage", "advance", "journal")),
+        (Allow, role_principal(Role.CO_EXPERT), ("view", "manage", "journal")),
+        (Allow, role_principal(Role.MAGISTRAT), ("view", "journal")),
         *[(Allow, role_principal(role), "view") for role in Role],
         DENY_ALL,
     ]
@@ -177,6 +187,7 @@ class Expertise(Persistent):
             parties=tuple(p.facts() for p in self.parties),
             created_at=self.created_at,
             status_history=tuple((Status(status), at) for status, _actor, at in self.status_history),
+            software_certificates=tuple(at for _serial, at in self.certificates_issued),
         )
 
 

@@ -42,7 +42,8 @@ class Root(Persistent):
     __acl__ = [(Allow, ADMIN_PRINCIPAL, ALL_PERMISSIONS), (Allow, Authenticated, DEFAULT_PERMISSION), DENY_ALL]
 
     #: child name in URLs -> attribute
-    _children = {"expertises": "expertises", "comptes": "accounts", "juridictions": "jurisdictions"}
+    _children = {"expertises": "expertises", "comptes": "accounts", "juridictions": "jurisdictions",
+                 "cgu": "terms", "annuaire-avocats": "lawyers"}
 
     def __init__(self):
         self.schema_version = 0

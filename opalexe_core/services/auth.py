@@ -10,13 +10,18 @@ login view then renews the session (``remember``); providers never do.
 
 from __future__ import annotations
 
+import dataclasses
+import logging
 from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 
+from ..certificates import pem_fingerprint, verify_certificate
 from ..contract import (
     AccountRegistered,
     AuthenticationError,
     AuthProvider,
+    CertificateProblem,
+    CertificateRefused,
     Identity,
     LoginAttempt,
     LoginClosed,
@@ -27,7 +32,10 @@ from ..contract import (
 )
 from ..i18n import _
 from ..resources.accounts import Account
+from . import lawyers, terms
 from .platform import Actor, Platform
+
+log = logging.getLogger(__name__)
 
 #: How long a first connection may take to fill the registration form.
 REGISTRATION_WINDOW = timedelta(minutes=30)
@@ -36,6 +44,10 @@ REGISTRATION_WINDOW = timedelta(minutes=30)
 #: not vouch for one: the least privileged (an expert, a magistrate or a
 #: lawyer is known by the card or key it logs in with).
 DEFAULT_PROFILE = Profile.INTERVENANT
+
+
+class TooManyAttempts(AuthenticationError):
+    """Too many login attempts from this address or with this certificate."""
 
 
 @dataclass(frozen=True)
@@ -76,38 +88,87 @@ def development_only(pm, settings) -> list[tuple[str, AuthProvider]]:
 # -- login -------------------------------------------------------------------------------
 
 
+def find_provider(platform: Platform, provider_id: str) -> AuthProvider | None:
+    for provider in providers(platform):
+        if provider.id == provider_id:
+            return provider
+    return None
+
+
 def authenticate(platform: Platform, attempt: LoginAttempt) -> LoggedIn | RegistrationRequired:
     """Ask the providers to verify ``attempt``; log the account in, or say that
     the identity must register first. :class:`AuthenticationError` (French
-    message) when the attempt proves nothing."""
-    offered = {provider.id for provider in providers(platform)}
-    if attempt.provider not in offered:
+    message) when the attempt proves nothing: a refused certificate is a
+    :class:`~opalexe_core.contract.CertificateRefused`, too many attempts
+    :class:`TooManyAttempts`.
+
+    A provider with a ``certificate_trust`` sees the attempt only once the
+    core verified its client certificate against that trust store."""
+    provider = find_provider(platform, attempt.provider)
+    if provider is None:
         raise AuthenticationError(_("Ce mode de connexion n'est pas proposé sur cette plateforme."))
-    credentials = platform.pm.hook.opalexe_credentials_get(attempt=attempt)
+    limiter = getattr(platform, "login_limiter", None)
+    if limiter is not None and not limiter.admit(attempt.client_address,
+                                                 pem_fingerprint(attempt.client_certificate_pem)):
+        log.warning("login attempts refused: too many from %s (provider %s)", attempt.client_address, provider.id)
+        raise TooManyAttempts(_("Trop de tentatives de connexion : patientez quelques minutes avant de "
+                                "recommencer."))
+    if provider.certificate_trust:
+        attempt = dataclasses.replace(attempt, certificate=_verified_certificate(platform, provider, attempt))
+    settings = platform.settings
+    credentials = platform.pm.hook.opalexe_credentials_get(attempt=attempt, settings=settings,
+                                                           services=platform.plugin_services)
     if credentials is None or credentials.provider != attempt.provider:
         raise AuthenticationError(_("Aucun identifiant n'a été reçu : recommencez la connexion."))
-    identity = platform.pm.hook.opalexe_identity_get(credentials=credentials)
+    identity = platform.pm.hook.opalexe_identity_get(credentials=credentials, settings=settings,
+                                                      services=platform.plugin_services)
     if identity is None or identity.provider != attempt.provider:
         raise AuthenticationError(_("Vos identifiants n'ont pas pu être vérifiés."))
+    if attempt.certificate is not None and identity.certificate_fingerprint != attempt.certificate.fingerprint:
+        identity = dataclasses.replace(identity, certificate_fingerprint=attempt.certificate.fingerprint)
     accounts = platform.root.accounts
     account = accounts.find_by_identity(identity.provider, identity.subject)
     if account is None and identity.email_verified and identity.email:
         account = accounts.find_by_email(identity.email)
         if account is not None:
+            _require_active(account)  # before linking: a refusal stores nothing
             accounts.link_identity(account, identity.provider, identity.subject)
     if account is None:
         return RegistrationRequired(identity)
     return _open_login(platform, account, identity, attempt.client_address)
 
 
-def _open_login(platform: Platform, account: Account, identity: Identity, client_address: str | None) -> LoggedIn:
+def _verified_certificate(platform: Platform, provider: AuthProvider, attempt: LoginAttempt):
+    store = platform.settings.trust_stores.get(provider.certificate_trust) if platform.settings else None
+    if store is None:
+        log.error("provider %s checks certificates against the trust store %r, which is not configured "
+                  "(opalexe.trust.%s.ca_bundle and .crl)", provider.id, provider.certificate_trust,
+                  provider.certificate_trust)
+        raise CertificateRefused(
+            CertificateProblem.NOT_CONFIGURED,
+            _("La vérification des certificats n'est pas configurée pour ce profil : contactez le support de la "
+              "plateforme."),
+        )
+    return verify_certificate(attempt.client_certificate_pem, store, platform.now())
+
+
+def _require_active(account: Account) -> None:
     if not account.active:
         raise AuthenticationError(
             _("Votre compte est désactivé : adressez-vous à l'administrateur de la plateforme.")
         )
+
+
+def _open_login(platform: Platform, account: Account, identity: Identity, client_address: str | None) -> LoggedIn:
+    _require_active(account)
     login_id = account.open_login(platform.now())
+    facts = dict(identity.attributes)
+    if (account.identity_facts or {}) != facts:
+        account.identity_facts = facts  # what the provider said at the last login (court, bar…)
     actor = actor_for(account, identity, client_address)
     platform.event(LoginOpened, actor, account, account_id=account.id, provider=identity.provider)
+    if Profile(account.profile) == Profile.AVOCAT and identity.attributes.get("bar"):
+        lawyers.record(platform, actor, account, identity.attributes["bar"])
     return LoggedIn(account, login_id, identity)
 
 
@@ -136,11 +197,17 @@ def registration_fields(platform: Platform, identity: Identity) -> list:
 
 
 def register(platform: Platform, identity: Identity, *, first_name: str, last_name: str, email: str,
-             answers: dict | None = None, client_address: str | None = None) -> LoggedIn:
+             answers: dict | None = None, client_address: str | None = None,
+             accepted_terms: str | None = None) -> LoggedIn:
     """Create the account of a first connection with ``identity``, link the
     identity to it and log it in. ``answers``: the plugins' registration
-    fields, kept on the account."""
+    fields, kept on the account. ``accepted_terms``: the version of the terms
+    of use the person accepted on the form; the version in force must be it
+    (its acceptance is recorded with the account)."""
     accounts = platform.root.accounts
+    current = terms.in_force(platform)
+    if current is not None and accepted_terms != current.version:
+        raise UserError(_("Acceptez les conditions générales d'utilisation pour vous inscrire."), "cgu")
     if accounts.find_by_identity(identity.provider, identity.subject) is not None:
         raise UserError(_("Cette identité a déjà un compte : connectez-vous."))
     if accounts.find_by_email(email) is not None:
@@ -160,7 +227,10 @@ def register(platform: Platform, identity: Identity, *, first_name: str, last_na
     actor = actor_for(account, identity, client_address)
     platform.event(AccountRegistered, actor, account, account_id=account.id, email=account.email,
                    profile=account.profile, provider=identity.provider)
-    return _open_login(platform, account, identity, client_address)
+    logged_in = _open_login(platform, account, identity, client_address)
+    if current is not None:
+        terms.accept(platform, actor, current.version)
+    return logged_in
 
 
 # -- an identity waiting for its registration, kept in the (signed) session --------------
@@ -190,10 +260,12 @@ def identity_of_pending(pending: dict | None, now: datetime) -> Identity | None:
 __all__ = [
     "LoggedIn",
     "RegistrationRequired",
+    "TooManyAttempts",
     "authenticate",
     "close_login",
     "collect_providers",
     "development_only",
+    "find_provider",
     "identity_of_pending",
     "pending_registration",
     "providers",

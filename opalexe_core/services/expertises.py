@@ -94,11 +94,22 @@ def _join(expertise, account, role, party_id=None) -> Participant:
 
 
 def add_participant(platform: Platform, actor: Actor, expertise, account, role, party_id=None) -> Participant:
-    """Add ``account`` to the case in ``role``. Refused: an actor who does not
+    """Add ``account`` to the case in ``role``. Refused: see :func:`check_participant`."""
+    role, party_id = check_participant(platform, actor, expertise, account, role, party_id)
+    participant = _join(expertise, account, role, party_id)
+    platform.event(ParticipantAdded, actor, expertise, expertise_id=expertise.id, account_id=account.id,
+                   role=role, party_id=party_id)
+    return participant
+
+
+def check_participant(platform: Platform, actor: Actor, expertise, account, role, party_id=None):
+    """Whether ``account`` may join the case in ``role``; returns the role and
+    the party id as they are stored. Refused: an actor who does not
     manage the case, an account already in the case (active or not: its past
     stays on record; reactivation is its own action), a disabled account, a
     role its profile cannot play, a second expert, a lawyer or intervenant
-    without one of the case's parties, a closed case."""
+    without one of the case's parties, a closed case. Also used by the
+    invitation by e-mail (:mod:`opalexe_core.services.invitations`)."""
     platform.require(actor, MANAGE, expertise, _("Seuls l'expert et les co-experts ajoutent des participants."))
     role = Role(role)
     if not expertise.takes_deposits:
@@ -118,10 +129,7 @@ def add_participant(platform: Platform, actor: Actor, expertise, account, role, 
                              "party_id")
     if role not in PARTY_ROLES:
         party_id = None
-    participant = _join(expertise, account, role, party_id)
-    platform.event(ParticipantAdded, actor, expertise, expertise_id=expertise.id, account_id=account.id,
-                   role=role, party_id=party_id)
-    return participant
+    return role, party_id
 
 
 def change_status(platform: Platform, actor: Actor, expertise, new_status: Status | str) -> None:

@@ -71,7 +71,7 @@ class DeliveryReport:
     calls: list[str] = field(default_factory=list)
 
 
-def receivers_for(pm, event: DomainEvent) -> list[Receiver]:
+def receivers_for(pm, event: DomainEvent, services=None) -> list[Receiver]:
     hooks = [GENERIC_HOOK]
     for event_type, hook in TYPED_HOOKS.items():
         if isinstance(event, event_type):
@@ -81,8 +81,11 @@ def receivers_for(pm, event: DomainEvent) -> list[Receiver]:
         for impl in getattr(pm.hook, hook).get_hookimpls():
             if getattr(impl, "wrapper", False) or getattr(impl, "hookwrapper", False):
                 continue
-            function = impl.function
-            found.append(Receiver(f"{hook}:{impl.plugin_name}", lambda e, f=function: f(event=e)))
+            # An implementation takes the arguments it names (pluggy's rule):
+            # ``event``, and ``services`` if it needs storage, mail or links.
+            kwargs = {"services": services} if "services" in impl.argnames else {}
+            found.append(Receiver(f"{hook}:{impl.plugin_name}",
+                                  lambda e, f=impl.function, kw=kwargs: f(event=e, **kw)))
     return found
 
 
@@ -94,9 +97,11 @@ class OutboxDispatcher:
     """Delivers the outbox of the database ``db`` to the receivers of ``pm``."""
 
     def __init__(self, db, pm, *, inline: bool = True, sweep_seconds: float = 0,
-                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)):
+                 clock: Callable[[], datetime] = lambda: datetime.now(UTC), services=None):
         self.db = db
         self.pm = pm
+        #: what event hooks receive as ``services`` (PluginServices), or None
+        self.services = services
         self.inline = inline
         self.sweep_seconds = sweep_seconds
         self.clock = clock
@@ -154,7 +159,7 @@ class OutboxDispatcher:
         event = entry.event
         done = set(entry.delivered.keys())
         succeeded, errors = [], []
-        for receiver in receivers_for(self.pm, event):
+        for receiver in receivers_for(self.pm, event, self.services):
             if receiver.name in done:
                 continue
             try:

@@ -74,10 +74,14 @@ class Platform:
     ``dispatcher`` (an :class:`~opalexe_core.services.outbox.OutboxDispatcher`)
     is told after each commit that wrote events; without one (a script), the
     events wait in the outbox for a process that delivers them.
+    ``plugin_services`` (:class:`~opalexe_core.plugin_services.PluginServices`)
+    is what the hooks called during the change receive as ``services``
+    (``None`` outside the application).
     """
 
     def __init__(self, root, pm, authorizer: Authorizer, settings, *, dispatcher=None,
-                 subscribers: Iterable[Subscriber] = (), clock: Callable[[], datetime] = utcnow):
+                 subscribers: Iterable[Subscriber] = (), clock: Callable[[], datetime] = utcnow,
+                 login_limiter=None, plugin_services=None):
         self.root = root
         self.pm = pm
         self.authorizer = authorizer
@@ -85,6 +89,9 @@ class Platform:
         self.dispatcher = dispatcher
         self.subscribers = tuple(subscribers)
         self.clock = clock
+        #: counts login attempts (:class:`~opalexe_core.ratelimit.LoginLimiter`); None: no limit
+        self.login_limiter = login_limiter
+        self.plugin_services = plugin_services
 
     @classmethod
     def offline(cls, root, pm, settings=None, **kw) -> Platform:

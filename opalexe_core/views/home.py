@@ -5,6 +5,7 @@ from pyramid.view import view_config
 from ..labels import ROLE_LABELS, STATUS_LABELS
 from ..permissions import PUBLIC
 from ..resources.root import Root
+from .invitations import invitation_tabs
 
 
 def dashboard_rows(request, account):
@@ -33,4 +34,5 @@ def dashboard_rows(request, account):
 @view_config(context=Root, renderer="opalexe_core:templates/home.pt", permission=PUBLIC)
 def home(context, request):
     account = request.identity
-    return {"rows": dashboard_rows(request, account) if account is not None else []}
+    return {"rows": dashboard_rows(request, account) if account is not None else [],
+            "invitation_tabs": invitation_tabs(request, account)}

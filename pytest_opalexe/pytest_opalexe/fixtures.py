@@ -20,12 +20,15 @@ Infrastructure (PostgreSQL, SoftHSM2, SMTP sink, Chromium) comes from
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 
 import pytest
 
+from .checkout import ENV_VAR as CHECKOUT_ENV
 from .documents import document_token, documents_app  # noqa: F401
 from .infra import (  # noqa: F401
+    card_authorities,
     chromium,
     mail_sink,
     nginx_certificates,
@@ -34,12 +37,30 @@ from .infra import (  # noqa: F401
     pg_cluster,
     pg_database,
     pg_durable_cluster,
+    pg_journal_database,
     playwright_instance,
+    slapd_directory,
     softhsm_token,
 )
 from .liveserver import LiveServer
 from .postgres import PostgresCluster
 from .web import browser_client, close_app, file_storage_uri, make_app, relstorage_uri, test_settings
+
+
+def pytest_addoption(parser):
+    parser.addini("opalexe_checkout", "the Opalexe checkout holding etc/ and templates/ (from installed wheels)")
+
+
+def pytest_configure(config):
+    """The markers the fixtures put on tests, known wherever the kit is
+    installed (a plugin's ``--strict-markers`` run too); the checkout named
+    by the ``opalexe_checkout`` ini option, unless ``OPALEXE_CHECKOUT`` names one."""
+    checkout = config.getini("opalexe_checkout")
+    if checkout and not os.environ.get(CHECKOUT_ENV):
+        os.environ[CHECKOUT_ENV] = str((config.rootpath / checkout).resolve())
+    config.addinivalue_line("markers", "relstorage: needs the throwaway PostgreSQL cluster")
+    config.addinivalue_line("markers", "browser: drives Debian's chromium through Playwright")
+    config.addinivalue_line("markers", "slow: starts and kills server processes, more than a few seconds")
 
 
 @dataclass
@@ -60,7 +81,9 @@ def storage(request, tmp_path, monkeypatch) -> Storage:
     if request.param == "filestorage":
         return Storage("filestorage", file_storage_uri(tmp_path / "var"))
     dsn = request.getfixturevalue("pg_database")
-    uri, env = relstorage_uri(dsn, tmp_path / "blobcache")
+    # The journal's database of its own, beside the content's.
+    journal_dsn = request.getfixturevalue("pg_journal_database")
+    uri, env = relstorage_uri(dsn, tmp_path / "blobcache", journal_dsn)
     for key, value in env.items():
         monkeypatch.setenv(key, value)
     return Storage("relstorage", uri, env)
@@ -76,7 +99,8 @@ def durable_storage(request, tmp_path, monkeypatch) -> Storage:
         return Storage("filestorage", file_storage_uri(tmp_path / "var"))
     cluster = request.getfixturevalue("pg_durable_cluster")
     cluster.create_database("opalexe")
-    uri, env = relstorage_uri(cluster.dsn("opalexe"), tmp_path / "blobcache")
+    cluster.create_database("opalexe_journal")
+    uri, env = relstorage_uri(cluster.dsn("opalexe"), tmp_path / "blobcache", cluster.dsn("opalexe_journal"))
     for key, value in env.items():
         monkeypatch.setenv(key, value)
     return Storage("relstorage", uri, env, cluster)

@@ -15,7 +15,9 @@ import pytest
 
 from .browser import launch_chromium
 from .errors import MissingBinaryError
-from .nginx import Nginx, make_certificates
+from .ldap import Slapd
+from .nginx import SERVER_NAME, Nginx, Upstream, make_certificates
+from .pki import make_card_authorities
 from .postgres import PostgresCluster
 from .smtp import MailSink
 from .softhsm import SoftHSMToken
@@ -67,6 +69,14 @@ def pg_database(pg_cluster):
     ``psycopg2.connect`` and ``relstorage.adapters.postgresql.PostgreSQLAdapter``.
     The database is dropped after the test, even with connections still open.
     """
+    with fresh_database(pg_cluster) as dsn:
+        yield dsn
+
+
+@pytest.fixture
+def pg_journal_database(pg_cluster):
+    """A second fresh database of ``pg_cluster``, for the journal's
+    database of its own (the ``storage`` fixture's RelStorage variant)."""
     with fresh_database(pg_cluster) as dsn:
         yield dsn
 
@@ -159,27 +169,58 @@ def nginx_certificates(tmp_path_factory):
 @pytest.fixture(scope="module")
 def nginx_in_front(tmp_path_factory, nginx_certificates):
     """Start Debian's nginx with the shipped ``etc/nginx/opalexe.conf`` in
-    front of a local port: ``nginx_in_front(upstream_port, static_dir=None)``
+    front of a local port or Unix socket: ``nginx_in_front(upstream, static_dir=None)``
     returns the started :class:`.nginx.Nginx` (its ``https_port`` and
-    ``http_port``). ``upstream_port`` may be a list of ports (up to the four
-    of the shipped pool): nginx then spreads the requests over them, as over
+    ``http_port``). ``upstream`` is a port or a socket path (a ``Path``), or a
+    list of them (up to the four of the shipped pool): nginx then spreads the requests over them, as over
     the production processes. ``static_dir`` holds ``static/`` and
     ``deform-static/``; empty ones are made when it is None. Every nginx
     started is stopped at the end of the test module."""
     started = []
 
-    def start(upstream: int | Sequence[int], static_dir=None) -> Nginx:
+    def start(upstream: Upstream | Sequence[Upstream], static_dir=None, server_name: str = SERVER_NAME) -> Nginx:
         if static_dir is None:
             static_dir = tmp_path_factory.mktemp("srv")
             (static_dir / "static").mkdir()
             (static_dir / "deform-static").mkdir()
 
         def launch():
-            server = Nginx(tmp_path_factory.mktemp("nginx"), nginx_certificates, static_dir, upstream)
+            server = Nginx(tmp_path_factory.mktemp("nginx"), nginx_certificates, static_dir, upstream, server_name)
             started.append(server)
             return server.start()
 
         return _start("nginx", launch)
+
+    yield start
+    for server in started:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def card_authorities(tmp_path_factory):
+    """Throwaway card authorities (:class:`.pki.CardAuthorities`), one per card
+    provider (``certeurope``, ``justice``, ``rpva``) and a ``stranger`` nobody
+    trusts: each a root and an issuing CA with their CRLs;
+    ``card_authorities.settings()`` are the ini keys of the three trust stores."""
+    return make_card_authorities(tmp_path_factory.mktemp("card-authorities"))
+
+
+@pytest.fixture
+def slapd_directory(tmp_path_factory):
+    """Start Debian's slapd on 127.0.0.1 with a small directory:
+    ``slapd_directory(ldif)`` returns the started :class:`.ldap.Slapd` (its
+    ``url``, ``settings()`` for the plugin auth_justice, ``stop()`` and
+    ``start()`` again). ``ldif`` holds the entries below the base ones
+    (:func:`.ldap.agent_entry`, :func:`.ldap.court_entry`). Stopped after the test."""
+    started = []
+
+    def start(ldif: str = ""):
+        def launch():
+            server = Slapd(tmp_path_factory.mktemp("slapd"), ldif)
+            started.append(server)
+            return server.start()
+
+        return _start("slapd", launch)
 
     yield start
     for server in started:

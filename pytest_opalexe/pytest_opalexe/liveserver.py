@@ -18,11 +18,13 @@ POLL_TIMEOUT = 0.5  # seconds; stop() pulls the trigger, so this is only a fallb
 
 
 class LiveServer:
-    """A waitress server on 127.0.0.1 and a port chosen by the OS."""
+    """A waitress server on 127.0.0.1 and a port chosen by the OS, or on the
+    Unix socket ``unix_socket`` (a path), as production serves nginx."""
 
-    def __init__(self, app, threads: int = 4, **adjustments):
+    def __init__(self, app, threads: int = 4, unix_socket=None, **adjustments):
         """``adjustments`` are passed to waitress (e.g.
         ``clear_untrusted_proxy_headers=False`` to see what a proxy sent)."""
+        self.unix_socket = unix_socket
         self.app = app
         self.threads = threads
         self.adjustments = adjustments
@@ -34,6 +36,8 @@ class LiveServer:
     def port(self) -> int:
         if self.server is None:
             raise RuntimeError("the live server is not started")
+        if self.unix_socket is not None:
+            raise RuntimeError("this live server listens on a Unix socket: see .unix_socket")
         return self.server.effective_port
 
     @property
@@ -45,12 +49,13 @@ class LiveServer:
         if self.server is None:
             self._stopping.clear()
             # The socket is bound and listening once create_server returns.
-            self.server = waitress.create_server(
-                self.app, host=LOOPBACK, port=0, threads=self.threads, **self.adjustments
-            )
-            self._thread = threading.Thread(
-                target=self._serve, name=f"LiveServer:{self.port}", daemon=True
-            )
+            if self.unix_socket is not None:
+                where = {"unix_socket": str(self.unix_socket), "unix_socket_perms": "660"}
+            else:
+                where = {"host": LOOPBACK, "port": 0}
+            self.server = waitress.create_server(self.app, threads=self.threads, **where, **self.adjustments)
+            name = self.unix_socket if self.unix_socket is not None else self.port
+            self._thread = threading.Thread(target=self._serve, name=f"LiveServer:{name}", daemon=True)
             self._thread.start()
         return self
 

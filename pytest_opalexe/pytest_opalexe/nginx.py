@@ -133,20 +133,34 @@ def _replace(text: str, pattern: str, replacement, expected: int) -> str:
     return text
 
 
-def upstream_ports(upstream: int | Sequence[int]) -> tuple[int, ...]:
-    """One port or several, as a tuple."""
+Upstream = int | str | Path
+
+
+def upstream_ports(upstream: Upstream | Sequence[Upstream]) -> tuple[Upstream, ...]:
+    """One upstream or several, as a tuple: a TCP port on 127.0.0.1, or the
+    path of a Unix socket (as production runs the processes)."""
     # A port may come as a string (waitress's effective_port is one): still one port.
-    return (upstream,) if isinstance(upstream, int | str) else tuple(upstream)
+    return (upstream,) if isinstance(upstream, int | str | Path) else tuple(upstream)
+
+
+def upstream_server(upstream: Upstream) -> str:
+    """The ``server`` line of the upstream block for a port or a socket path."""
+    if isinstance(upstream, Path) or (isinstance(upstream, str) and upstream.startswith("/")):
+        return f"server unix:{upstream};"
+    return f"server {LOOPBACK}:{upstream};"
 
 
 def render_site(
-    *, tls_dir: Path, srv_dir: Path, log_dir: Path, https_port: int, http_port: int, upstream: int | Sequence[int]
+    *, tls_dir: Path, srv_dir: Path, log_dir: Path, https_port: int, http_port: int,
+    upstream: Upstream | Sequence[Upstream], server_name: str = SERVER_NAME,
 ) -> str:
     """etc/nginx/opalexe.conf with its real paths and ports swapped for throwaway ones.
 
-    ``upstream``: the port of the application process, or the ports of several;
-    they take the place of the shipped upstream servers, in order, in each
-    pool, and the shipped servers left over are commented out.
+    ``upstream``: the port or Unix socket of the application process, or those
+    of several; they take the place of the shipped upstream servers (Unix
+    sockets in ``/run/opalexe/``), in order, in each
+    pool, and the shipped servers left over
+    are commented out.
     """
     text = re.sub(r"^\s*#.*\n", "", SITE_CONF.read_text(), flags=re.MULTILINE)  # count directives only
     text = _replace(text, r"/etc/opalexe/tls/", f"{tls_dir}/", 2)
@@ -156,15 +170,17 @@ def render_site(
     # The site and the default server (which answers no other name) of each port.
     text = _replace(text, r"listen 443 ", f"listen {LOOPBACK}:{https_port} ", 2)
     text = _replace(text, r"listen 80\b", f"listen {LOOPBACK}:{http_port}", 2)
-    text = _replace(text, rf"server_name {re.escape(SERVER_NAME)};", r"\g<0>", 2)  # kept, but counted
+    # Kept (counted), or another name the site certificate holds (``localhost``:
+    # a client that resolves names itself, as Playwright's certificate proxy).
+    text = _replace(text, rf"server_name {re.escape(SERVER_NAME)};", f"server_name {server_name};", 2)
     ports = upstream_ports(upstream)
     assert 1 <= len(ports) <= SHIPPED_UPSTREAMS, f"{len(ports)} upstream port(s): from 1 to {SHIPPED_UPSTREAMS}"
-    servers = [f"server {LOOPBACK}:{port};" for port in ports]
+    servers = [upstream_server(port) for port in ports]
     servers += ["# (a process not started in the test)"] * (SHIPPED_UPSTREAMS - len(servers))
     each_pool = iter(servers * SHIPPED_POOLS)
     return _replace(
         text,
-        r"server 127\.0\.0\.1:\d+;",
+        r"server unix:/run/opalexe/\d+\.sock;",
         lambda _match: next(each_pool),
         SHIPPED_UPSTREAMS * SHIPPED_POOLS,
     )
@@ -203,8 +219,10 @@ def find_nginx() -> str:
 class Nginx:
     """Debian's nginx in the foreground, everything under ``prefix``."""
 
-    def __init__(self, prefix: Path, certificates: Certificates, static_dir: Path, upstream: int | Sequence[int]):
+    def __init__(self, prefix: Path, certificates: Certificates, static_dir: Path,
+                 upstream: Upstream | Sequence[Upstream], server_name: str = SERVER_NAME):
         self.nginx = find_nginx()
+        self.server_name = server_name
         self.prefix = prefix
         self.certificates = certificates
         self.static_dir = static_dir
@@ -226,6 +244,7 @@ class Nginx:
                 https_port=self.https_port,
                 http_port=self.http_port,
                 upstream=self.upstreams,
+                server_name=self.server_name,
             )
         )
         self.conf.write_text(render_main(self.prefix, site))
@@ -317,14 +336,37 @@ class SiteConnection(http.client.HTTPConnection):
 
 
 def https_connection(
-    site: Nginx, certificates: Certificates, *, card: bool, server_name: str = SERVER_NAME
+    site: Nginx, certificates: Certificates, *, card: bool = False, server_name: str = SERVER_NAME,
+    client: tuple[Path, Path] | None = None,
 ) -> SiteConnection:
     """A connection to the site's HTTPS port as to ``server_name`` (the site's
-    by default), trusting the site CA; with the card if ``card``."""
+    by default), trusting the site CA; with the kit's card if ``card``, or
+    with the certificate (chain) and key files ``client`` (a card of
+    :mod:`.pki`: ``(card.chain_path, card.key_path)``)."""
     context = ssl.create_default_context(cafile=str(certificates.server_ca))
     if card:
         context.load_cert_chain(str(certificates.card_cert), str(certificates.card_key))
+    elif client is not None:
+        context.load_cert_chain(str(client[0]), str(client[1]))
     return SiteConnection(server_name, site.https_port, context)
+
+
+class UnixHTTPConnection(http.client.HTTPConnection):
+    """HTTP over a Unix socket (``path``), as nginx reaches the application."""
+
+    def __init__(self, path: str | Path, timeout: float = 10):
+        super().__init__("localhost", timeout=timeout)
+        self.path = str(path)
+
+    def connect(self) -> None:
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        sock.settimeout(self.timeout)
+        try:
+            sock.connect(self.path)
+        except BaseException:
+            sock.close()
+            raise
+        self.sock = sock
 
 
 def https_get(

@@ -81,16 +81,22 @@ def server_env(storage_env: dict, workdir: Path) -> dict:
 class ServerProcess:
     """``args(port)`` run on a free port; ``start()`` waits until it answers.
 
+    With ``unix_socket`` (a path), ``args(unix_socket)`` is run instead and
+    the process is reached over that socket (production's way, see
+    ``production.ini``): ``url`` is then meaningless, use :meth:`get`.
+
     ``workdir`` holds the process's log (``pserve.log``) and is its working
     directory unless ``cwd`` is given; ``env`` is added to this process's
     environment.
     """
 
-    def __init__(self, workdir: Path, env: dict, args: Callable[[int], list[str]], cwd: Path | None = None):
+    def __init__(self, workdir: Path, env: dict, args: Callable[[int], list[str]], cwd: Path | None = None,
+                 unix_socket: Path | None = None):
         self.workdir = workdir
         self.env = env
         self.args = args
         self.cwd = cwd or workdir
+        self.unix_socket = unix_socket
         self.process: subprocess.Popen | None = None
         self.port: int | None = None
         self.command: list[str] = []
@@ -115,8 +121,28 @@ class ServerProcess:
         except OSError:
             return "(no log)"
 
+    def get(self, path: str, headers=()) -> tuple[int, bytes]:
+        """GET ``path`` of this process alone (its socket or port): status and body."""
+        from .nginx import UnixHTTPConnection, request
+
+        if self.unix_socket is not None:
+            connection = UnixHTTPConnection(self.unix_socket)
+        else:
+            import http.client
+
+            connection = http.client.HTTPConnection(LOOPBACK, self.port, timeout=10)
+        answer = request(connection, path, headers)
+        return answer.status, answer.body
+
     def start(self) -> ServerProcess:
         self.workdir.mkdir(parents=True, exist_ok=True)
+        if self.unix_socket is not None:
+            self._launch(self.unix_socket)
+            if self._wait_until_answering():
+                return self
+            self.kill()
+            raise AssertionError(f"{' '.join(self.command)} did not answer on {self.unix_socket} within "
+                                 f"{START_SECONDS}s:\n{self.log()}")
         for _attempt in range(PORT_ATTEMPTS):
             self._launch(free_port())
             if self._wait_until_answering():
@@ -131,14 +157,15 @@ class ServerProcess:
         """Stop, then start again on the same port (a proxy knows the process
         by its port)."""
         self.stop()
-        self._launch(self.port, log_mode="ab")  # keep the first run's log
+        self._launch(self.unix_socket if self.unix_socket is not None else self.port, log_mode="ab")  # keep the log
         if not self._wait_until_answering():
             self.kill()
             raise AssertionError(f"restart: no answer on {self.url} within {START_SECONDS}s:\n{self.log()}")
         return self
 
-    def _launch(self, port: int, log_mode: str = "wb") -> None:
-        self.port = port
+    def _launch(self, port, log_mode: str = "wb") -> None:
+        if self.unix_socket is None:
+            self.port = port
         self.command = self.args(port)
         with open(self.log_path, log_mode) as log:
             self.process = subprocess.Popen(
@@ -154,6 +181,13 @@ class ServerProcess:
     def _wait_until_answering(self) -> bool:
         deadline = time.monotonic() + START_SECONDS
         while time.monotonic() < deadline and self.process.poll() is None:
+            if self.unix_socket is not None:
+                try:
+                    self.get("/")
+                    return True
+                except OSError:
+                    time.sleep(0.1)
+                    continue
             try:
                 with urllib.request.urlopen(self.url + "/", timeout=1):
                     return True

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import urllib.parse
 from pathlib import Path
 
 import webtest
@@ -22,9 +23,20 @@ def file_storage_uri(directory: Path) -> str:
     return f"file://{directory}/Data.fs?blobstorage_dir={directory}/blobs"
 
 
-def relstorage_uri(dsn: str, blob_dir: Path) -> tuple[str, dict]:
-    """The shipped ZConfig file, with the environment it reads."""
-    return f"zconfig://{etc_file('relstorage.conf')}#main", {"OPALEXE_PG_DSN": dsn, "OPALEXE_BLOB_DIR": str(blob_dir)}
+def relstorage_uri(dsn: str, blob_dir: Path, journal_dsn: str | None = None) -> tuple[str, dict]:
+    """The shipped ZConfig file, with the environment it reads; with
+    ``journal_dsn`` (a database of its own), the environment of the
+    journal's (``etc/journal.conf``, see :func:`journal_relstorage_uri`)."""
+    env = {"OPALEXE_PG_DSN": dsn, "OPALEXE_BLOB_DIR": str(blob_dir)}
+    if journal_dsn is not None:
+        env["OPALEXE_JOURNAL_PG_DSN"] = journal_dsn
+    return f"zconfig://{etc_file('relstorage.conf')}#main", env
+
+
+def journal_relstorage_uri() -> str:
+    """The journal's RelStorage database: the shipped ``etc/journal.conf``,
+    which reads ``OPALEXE_JOURNAL_PG_DSN``."""
+    return f"zconfig://{etc_file('journal.conf')}#journal"
 
 
 #: The installed plugins a test app loads unless told otherwise: the demo
@@ -45,6 +57,8 @@ def test_settings(uri: str, plugins=DEFAULT_PLUGINS, **overrides) -> dict:
     ``app.registry.opalexe_outbox.deliver()`` when it needs one)."""
     settings = {
         "zodbconn.uri": uri,
+        # No sequencer thread: a test seals with app.registry.opalexe_journal.run().
+        "opalexe.journal.sequence_seconds": "0",
         "opalexe.environment": "test",
         "opalexe.secure_cookies": "false",
         "opalexe.session_secret": "test-secret-" + "x" * 32,
@@ -57,6 +71,8 @@ def test_settings(uri: str, plugins=DEFAULT_PLUGINS, **overrides) -> dict:
         settings["opalexe.templates_dir"] = str(templates_dir())
     except CheckoutNotFound:
         pass
+    if uri.startswith("zconfig://") and uri.endswith("relstorage.conf#main"):
+        settings["zodbconn.uri.journal"] = journal_relstorage_uri()
     settings.update(overrides)
     return settings
 
@@ -111,6 +127,9 @@ def close_app(app) -> None:
     outbox = getattr(app.registry, "opalexe_outbox", None)
     if outbox is not None:
         outbox.stop()
+    journal = getattr(app.registry, "opalexe_journal", None)
+    if journal is not None:
+        journal.stop()
     for db in getattr(app.registry, "_zodb_databases", {}).values():
         db.close()
 
@@ -143,6 +162,39 @@ def platform_of(app):
 
 def browser_client(app) -> webtest.TestApp:
     return webtest.TestApp(app, extra_environ={"REMOTE_ADDR": "127.0.0.1", "HTTP_HOST": "localhost:80"})
+
+
+#: What waitress puts in the environ of a request that came over its Unix socket.
+OVER_SOCKET = {"REMOTE_ADDR": "localhost", "REMOTE_PORT": "None"}
+
+
+def behind_nginx(app, card=None, client_address: str = "192.0.2.10") -> webtest.TestApp:
+    """A WebTest client whose requests reach ``app`` as nginx's do: over the
+    Unix socket (the app needs ``opalexe.proxy.unix_socket = true``), with
+    the visitor's address and scheme, and the certificate of ``card`` (a
+    :class:`~pytest_opalexe.pki.Card`, or a PEM string) as nginx forwards it."""
+    headers = {"X-Forwarded-For": client_address, "X-Forwarded-Proto": "https", "X-SSL-Client-Verify": "NONE"}
+    if card is not None:
+        pem = card if isinstance(card, str) else card.pem
+        headers.update({"X-SSL-Client-Cert": urllib.parse.quote(pem), "X-SSL-Client-Verify": "FAILED:unknown CA"})
+    environ = {**OVER_SOCKET, "HTTP_HOST": "opalexe.example.org"}
+    environ.update({"HTTP_" + name.upper().replace("-", "_"): value for name, value in headers.items()})
+    return webtest.TestApp(app, extra_environ=environ)
+
+
+def card_login(client: webtest.TestApp, page_path: str, **submit):
+    """Open a card provider's page (``/connexion/carte-expert``…) and press
+    « Continuer »: the answer of the core's login address (``submit``:
+    WebTest's options, e.g. ``expect_errors=True``)."""
+    page = client.get(page_path)
+    return page.forms[0].submit(**submit)
+
+
+def check_boxes(form, values, name: str = "checkbox") -> None:
+    """Check the boxes of a Deform checkbox choice whose values are ``values``
+    (Deform names every box ``checkbox``), and uncheck the others."""
+    for field in form.fields.get(name, ()):
+        field.checked = field._value in set(values)
 
 
 def demo_login(client: webtest.TestApp, key: str):

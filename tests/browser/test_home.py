@@ -14,7 +14,8 @@ def test_expert_logs_in_opens_a_case_and_logs_out(page, visitor, tilleuls):
 
     page.get_by_role("main").get_by_role("link", name="Se connecter").click()
     expect(visitor.heading()).to_have_text("Quel est votre profil d'utilisateur ?")
-    page.locator("a[data-provider=demo]").click()
+    page.get_by_label("Compte de démonstration (développement)").check()
+    page.get_by_role("button", name="Continuer").click()
     expect(visitor.heading()).to_have_text("Comptes de démonstration")
     page.locator(f'button[data-email="{demo_email("expert")}"]').click()
 

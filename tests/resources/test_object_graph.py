@@ -7,7 +7,7 @@ import pytest
 from opalexe_core.plugins import make_plugin_manager
 from opalexe_core.resources import Account, Container, Expertise, Party
 from opalexe_core.storage import initialize, open_db
-from opalexe_core.storage import opened as storage_opened
+from pytest_opalexe.web import open_platform
 
 
 @pytest.fixture
@@ -21,8 +21,8 @@ def db(storage):
 @contextlib.contextmanager
 def opened(db):
     """A connection of its own on the Opalexe root; uncommitted work is aborted."""
-    with storage_opened(db) as (zodb_root, manager):
-        yield manager, zodb_root["opalexe"]
+    with open_platform(db, make_plugin_manager(disabled=("naming_cncej",))) as platform:
+        yield platform.transaction, platform.root
 
 
 def test_the_accounts_directory_refuses_a_second_account_with_the_same_email(db):

@@ -14,15 +14,13 @@ from ZODB.FileStorage import FileStorage
 from opalexe_core.api import AuthMethod, ExpertiseCreated, StatusChanged, hookimpl
 from opalexe_core.plugins import make_plugin_manager
 from opalexe_core.resources import Expertise
-from opalexe_core.resources.root import get_root
 from opalexe_core.services.accounts import create_account
 from opalexe_core.services.bootstrap import ensure_root
 from opalexe_core.services.events import DetachedObjectError, current_transaction
 from opalexe_core.services.expertises import change_status, create_expertise
 from opalexe_core.services.outbox import LEASE, OutboxDispatcher
 from opalexe_core.services.platform import Actor, Platform
-from opalexe_core.storage import opened
-from pytest_opalexe.web import close_app, file_storage_uri, make_app, test_settings
+from pytest_opalexe.web import close_app, file_storage_uri, make_app, open_platform, test_settings
 
 PARTIES = [("Dupont", "demandeur", "physique"), ("Durand", "defendeur", "physique")]
 
@@ -78,8 +76,8 @@ class World:
                                 parties=PARTIES)
 
     def pending(self) -> int:
-        with opened(self.db) as (zodb_root, _manager):
-            return len(get_root(zodb_root).outbox)
+        with open_platform(self.db, self.pm) as platform:
+            return len(platform.root.outbox)
 
 
 def test_an_event_is_delivered_after_commit_and_never_for_a_rolled_back_change(tmp_path):
@@ -142,11 +140,11 @@ def test_an_entry_claimed_by_a_dispatcher_that_died_is_delivered_once_its_lease_
     world.new_case()
     world.manager.commit()
     assert world.recorder.all == [] and world.pending() == 1
-    with opened(world.db) as (zodb_root, manager):  # a process claimed it, then died before delivering
-        outbox = get_root(zodb_root).outbox
+    with open_platform(world.db, world.pm) as platform:  # a process claimed it, then died before delivering
+        outbox = platform.root.outbox
         entry = outbox.get(outbox.keys()[0])
         entry.claimed_until, entry.claimed_by = world.clock.now + LEASE, "dead-process"
-        manager.commit()
+        platform.transaction.commit()
 
     assert world.dispatcher.deliver().skipped == 1 and world.recorder.all == []
     world.clock.now += LEASE + timedelta(seconds=1)

@@ -1,5 +1,5 @@
 """Error answers: in French, with the platform's layout, and nothing written."""
-
+import pytest
 from pyramid.response import Response
 
 from opalexe_core.api import PUBLIC, hookimpl
@@ -34,3 +34,10 @@ def test_an_error_answer_commits_nothing(tmp_path):
         client = browser_client(app)
         assert client.get("/test/renommer", expect_errors=True).status_int == 400
         assert '<a class="brand" href="http://localhost/">Opalexe</a>' in client.get("/").text
+
+
+@pytest.mark.parametrize("path", ["/connexion/inconnu", "/parametres/x", "/juridictions/tj-angers/x/y"])
+def test_a_page_followed_by_a_path_it_does_not_read_is_not_found(tmp_path, path):
+    with running_app(test_settings(file_storage_uri(tmp_path))) as app:
+        answer = browser_client(app).get(path, expect_errors=True)
+        assert answer.status_int == 404 and "Page introuvable" in answer.text

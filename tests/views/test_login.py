@@ -136,8 +136,63 @@ def recorded(storage, provider):
 def test_the_login_page_offers_each_installed_provider(client):
     page = client.get("/connexion")
     assert "Quel est votre profil d'utilisateur ?" in page.text
-    assert 'data-provider="cle"' in page.text and 'href="http://localhost/test/cle"' in page.text
-    assert 'data-provider="demo"' in page.text  # auth_demo, the one plugin the kit loads
+    assert {radio["value"] for radio in page.html.select("input[name=profil]")} == {"cle", "demo"}  # demo: the kit's
+
+    form = page.forms[0]
+    form["profil"] = "cle"
+    chosen = form.submit()
+
+    assert chosen.location == "http://localhost/test/cle"
+
+
+def test_the_profile_chosen_is_remembered_a_week_then_asked_again(client):
+    chosen = client.get("/connexion", {"profil": "cle"})
+    cookie = chosen.headers["Set-Cookie"]
+    assert "opalexe_profil=cle" in cookie and "Max-Age=604800" in cookie and "HttpOnly" in cookie
+
+    assert client.get("/connexion").location == "http://localhost/test/cle"  # no question while remembered
+
+    client.reset()  # the browser dropped the cookie: a week has passed
+    assert "Quel est votre profil d'utilisateur ?" in client.get("/connexion").text
+
+
+def test_each_login_remembers_its_profile_for_another_week(client):
+    answer = key_login(client, "cle-expert", "sesame")
+    assert "opalexe_profil=cle" in "".join(answer.headers.getall("Set-Cookie"))
+    assert "Max-Age=604800" in "".join(answer.headers.getall("Set-Cookie"))
+
+
+def test_an_unknown_profile_is_refused_and_remembers_nothing(client):
+    answer = client.get("/connexion", {"profil": "inconnu"})
+    assert answer.location == "http://localhost/connexion"
+    assert "opalexe_profil" not in client.cookies
+    assert "Choisissez l'un des profils proposés." in answer.follow().text
+
+
+def test_changing_authentication_forgets_the_profile_for_a_visitor(client):
+    client.get("/connexion", {"profil": "cle"})
+
+    answer = client.get("/changer-authentification")
+
+    assert answer.location == "http://localhost/connexion"
+    assert "opalexe_profil" not in client.cookies
+    assert "Quel est votre profil d'utilisateur ?" in answer.follow().text
+
+
+def test_changing_authentication_once_logged_in_closes_the_login_without_a_private_window(recorded):
+    app, log = recorded
+    client = browser_client(app)
+    home = key_login(client, "cle-expert", "sesame").follow()
+
+    switch = next(f for f in home.forms.values() if f.action.endswith("/changer-authentification"))
+    choice = switch.submit().follow()
+
+    assert "Quel est votre profil d'utilisateur ?" in choice.text
+    assert "Mes expertises" not in client.get("/").text
+    [closed] = [e for e in log.events if isinstance(e, LoginClosed)]
+    assert closed.reason is LoginEnd.SWITCHED
+    demo_login(client, "greffier")  # another profile, same browser
+    assert "Mes expertises" in client.get("/").text
 
 
 # -- logging in ------------------------------------------------------------------------------
