@@ -31,6 +31,7 @@ from pyramid_mailer.message import Message
 
 from ..contract import DocumentDeposited, NotificationModeChanged, UserError
 from ..i18n import _
+from ..mail import crlf_mailer
 from ..markers import hookimpl
 from ..permissions import DEFAULT_PERMISSION
 from ..resources.notifications import Mode, Notice
@@ -200,7 +201,7 @@ def make_notifier(db, raw_settings: dict, settings) -> DepositNotifier:
     """The notifier of a process: its mailer from the ``mail.*`` settings
     (pyramid_mailer), its links from the public URL (or, without one, from
     the address the last request came through: development and tests)."""
-    return DepositNotifier(db, Mailer.from_settings(raw_settings, "mail."), Mails(settings.templates_dir),
+    return DepositNotifier(db, crlf_mailer(Mailer.from_settings(raw_settings, "mail.")), Mails(settings.templates_dir),
                            settings.public_url, sender=raw_settings.get("mail.default_sender") or DEFAULT_SENDER)
 
 

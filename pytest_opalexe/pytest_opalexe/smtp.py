@@ -20,7 +20,6 @@ from email.message import EmailMessage
 from typing import Self
 
 from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import SMTP
 
 from .ports import LOOPBACK
 
@@ -49,16 +48,6 @@ class _CollectingHandler:
         return "250 Message accepted for delivery"
 
 
-class _BareLineFeedSMTP(SMTP):
-    """aiosmtpd reading lines as a mail server does: pyramid_mailer (through
-    repoze.sendmail) hands smtplib the message as bytes with bare line feeds,
-    which smtplib sends as they are and MTAs such as Postfix accept; aiosmtpd
-    cuts lines at CRLF only, so such a message of more than 1000 bytes would
-    read as one over-long line and be refused."""
-
-    line_length_limit = 10 * 1024 * 1024
-
-
 class _PortZeroController(Controller):
     """A ``Controller`` that may bind port 0.
 
@@ -66,9 +55,6 @@ class _PortZeroController(Controller):
     server answers; with port 0 that connection fails. Read the port the OS
     actually assigned before that check.
     """
-
-    def factory(self):
-        return _BareLineFeedSMTP(self.handler, **self.SMTP_kwargs)
 
     def _trigger_server(self):
         self.port = self.server.sockets[0].getsockname()[1]
