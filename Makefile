@@ -6,9 +6,14 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PLUGINS := $(sort $(dir $(wildcard plugins/*/setup.cfg)))
-APT_TEST_PACKAGES := postgresql softhsm2 opensc slapd ldap-utils nginx chromium fonts-dejavu-core systemd
+# What the platform itself needs from Debian: SoftHSM2 (the development
+# token holding the documents' master key) and libmagic (file formats).
+APT_RUN_PACKAGES := softhsm2 libmagic1
+APT_TEST_PACKAGES := $(APT_RUN_PACKAGES) postgresql opensc slapd ldap-utils nginx chromium fonts-dejavu-core systemd
+# The development token, under var/ (development.ini names it).
+DEV_TOKEN := var/softhsm/softhsm2.conf
 
-.PHONY: run test lint venv system-packages clean-var
+.PHONY: run test lint venv system-packages run-packages clean-var
 
 # Debian's python3 has no ensurepip (so `-m venv` fails) until python3.X-venv
 # is installed; pyenv's and python.org's builds carry it. The target is pip,
@@ -31,18 +36,36 @@ $(VENV)/.installed: $(BIN)/pip setup.cfg pyproject.toml pytest_opalexe/setup.cfg
 
 venv: $(VENV)/.installed
 
-run: venv
-	@if [ ! -e var/Data.fs ]; then $(BIN)/opalexe -c development.ini init --demo; fi
+# `opalexe init` is idempotent: it creates the database (with the demo data
+# the first time) and the documents' master key in the token when missing.
+run: run-packages venv $(DEV_TOKEN)
+	$(BIN)/opalexe -c development.ini init $$([ -e var/Data.fs ] || echo --demo)
 	$(BIN)/pserve development.ini
 
-system-packages:
-	@missing=""; for p in $(APT_TEST_PACKAGES); do \
+# A SoftHSM2 token of its own for development, PIN 1234 (development.ini).
+$(DEV_TOKEN):
+	mkdir -p var/softhsm/tokens
+	printf 'directories.tokendir = %s\nobjectstore.backend = file\nlog.level = ERROR\nslots.removable = false\n' \
+	  "$(CURDIR)/var/softhsm/tokens" > $@.tmp
+	SOFTHSM2_CONF=$(CURDIR)/$@.tmp softhsm2-util --init-token --free --label opalexe-dev --pin 1234 --so-pin 12345678
+	mv $@.tmp $@
+
+# Installs the Debian packages named in $(1) that are missing.
+define apt_install
+	@missing=""; for p in $(1); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
 	done; \
 	if [ -n "$$missing" ]; then \
 	  echo "Installing:$$missing"; \
 	  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q$$missing; \
 	fi
+endef
+
+run-packages:
+	$(call apt_install,$(APT_RUN_PACKAGES))
+
+system-packages:
+	$(call apt_install,$(APT_TEST_PACKAGES))
 
 lint: venv
 	$(BIN)/ruff check .

@@ -18,6 +18,7 @@ from .rights import build_rights_matrix
 from .security import Authorizer, SecurityPolicy
 from .services.auth import collect_providers, development_only
 from .services.mail import CORE_MAIL_NAME, CoreMail
+from .services.notifications import register_notifier
 from .services.outbox import OutboxDispatcher
 from .services.platform import utcnow
 from .settings import Settings, SettingsError
@@ -39,6 +40,8 @@ def make_app(raw_settings: dict, pm=None):
     # A view that answers 4xx/5xx without raising must not commit what it changed.
     raw.setdefault("tm.commit_veto", "pyramid_tm.default_commit_veto")
     raw.setdefault("retry.attempts", "3")
+    # A chunk of an upload is not retried: its body would be copied first.
+    raw.setdefault("retry.activate_hook", "opalexe_core.views.uploads.retry_attempts")
     raw.setdefault("pyramid.default_locale_name", "fr")
     ensure_file_storage_dir(raw.get("zodbconn.uri", ""))
     try:
@@ -104,6 +107,7 @@ def make_app(raw_settings: dict, pm=None):
         config.registry._zodb_databases[""], pm, inline=settings.outbox_inline,
         sweep_seconds=settings.outbox_sweep_seconds, services=PluginServices.for_registry(config.registry),
     )
+    config.registry.opalexe_notifier = register_notifier(config.registry, raw)
 
     config.registry.opalexe_journal = make_sequencer(config.registry, pm, settings)
 

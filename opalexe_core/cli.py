@@ -1,4 +1,5 @@
-"""The ``opalexe`` console script: init, evolve, plugins, outbox, ca, shell, plugin new, audit."""
+"""The ``opalexe`` console script: init, evolve, plugins, outbox, ca, shell, plugin new, audit, uploads,
+notifications."""
 
 from __future__ import annotations
 
@@ -7,16 +8,21 @@ import code
 import logging
 import os
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 from pyramid.paster import get_appsettings, setup_logging
 
 from .evolve import SCHEMA_VERSION, EvolveContext, NewerSchemaError, pending_steps, refuse_newer, run_evolve
+from .keystore import KeyStore, KeyStoreError
 from .plugin_kit import PluginKitError, new_plugin
 from .plugins import describe_plugins, make_plugin_manager
 from .resources.root import RootMissing, get_root
+from .services.keys import MASTER_KEY_LABEL, ensure_master_key
+from .services.notifications import make_notifier, send_digests
 from .services.outbox import OutboxDispatcher
 from .services.platform import Actor, Platform
+from .services.uploads import UploadSpool
 from .settings import Settings
 from .storage import initialize, open_db, opened
 
@@ -55,6 +61,17 @@ def cmd_init(env: Environment, args) -> int:
 
     ensure_journal_db(journal_db(env))
     print(f"Plateforme prête (schéma {result['schema_version']} ; étapes appliquées : {result['steps'] or 'aucune'}).")
+    if env.settings.pkcs11.configured:
+        try:
+            created = ensure_master_key(KeyStore(env.settings.pkcs11))
+        except KeyStoreError as error:
+            print(f"opalexe init : le module de clés ne répond pas : {error}", file=sys.stderr)
+            return 2
+        print(f"Clé maîtresse des documents « {MASTER_KEY_LABEL} » : {'créée' if created else 'présente'} "
+              f"dans le jeton « {env.settings.pkcs11.token_label} ».")
+    else:
+        print("Aucun module de clés PKCS#11 configuré (opalexe.pkcs11.module) : les dépôts seront refusés.",
+              file=sys.stderr)
     if args.demo:
         print(f"Données de démonstration : {result['demo_cases']} expertise(s) ajoutée(s).")
     return 0
@@ -200,6 +217,25 @@ def cmd_shell(env: Environment, args) -> int:
     return 0
 
 
+def cmd_uploads_purge(env: Environment, args) -> int:
+    directory = env.settings.documents.uploads_dir
+    if not directory:
+        print("opalexe uploads purge : aucun dossier de téléversement (opalexe.uploads.dir).", file=sys.stderr)
+        return 2
+    removed = UploadSpool(directory, None).purge(datetime.now(UTC), env.settings.documents.upload_expiry)
+    print(f"Téléversements expirés supprimés : {len(removed)}.")
+    return 0
+
+
+def cmd_notifications_digest(env: Environment, args) -> int:
+    if env.settings.public_url is None:
+        print("opalexe notifications digest : les liens des courriels demandent opalexe.public_url.", file=sys.stderr)
+        return 2
+    sent = send_digests(make_notifier(env.db, env.raw, env.settings))
+    print(f"Récapitulatifs envoyés : {sent}.")
+    return 0
+
+
 def cmd_plugin_new(args) -> int:
     try:
         target = new_plugin(args.name, Path(args.directory), auth_provider=args.auth_provider)
@@ -235,6 +271,13 @@ def build_parser() -> argparse.ArgumentParser:
     ca.add_argument("--crl-out", metavar="FICHIER", help="écrire la liste de révocation en vigueur (PEM)")
     ca.set_defaults(func=cmd_ca)
     commands.add_parser("shell", help="console Python sur la base").set_defaults(func=cmd_shell)
+    uploads = commands.add_parser("uploads", help="téléversements en attente").add_subparsers(required=True)
+    uploads.add_parser("purge", help="supprimer les téléversements inachevés et expirés (opalexe.uploads.expire_hours)"
+                       ).set_defaults(func=cmd_uploads_purge)
+    notifications = commands.add_parser("notifications", help="courriels de notification").add_subparsers(
+        required=True)
+    notifications.add_parser("digest", help="envoyer les récapitulatifs quotidiens des nouveaux documents"
+                             ).set_defaults(func=cmd_notifications_digest)
     plugin = commands.add_parser("plugin", help="écrire une extension")
     plugin_commands = plugin.add_subparsers(dest="plugin_command", required=True)
     new = plugin_commands.add_parser(

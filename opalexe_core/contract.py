@@ -697,6 +697,18 @@ class DocumentDeposited(DomainEvent):
     depositor: str
     filename: str = ""
     size: int = 0
+    #: « Pièce n°3 – Dupont », or the filename outside a party's folder
+    title: str = ""
+    content_type: str = ""
+    #: 1, or the version this deposit is of the document it corrects
+    version: int = 1
+    #: the id of the document this one corrects (its previous version)
+    previous_id: str | None = None
+    #: the accounts of the participants it became available to (active,
+    #: entitled to read its folder), the depositor excepted
+    recipients: tuple[str, ...] = ()
+    #: parties served on paper that must still be sent it (« à notifier par courrier »)
+    paper_parties: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -710,6 +722,35 @@ class DocumentReceived(DomainEvent):
     document_id: str
     sha256: str
     recipient: str
+    #: ``ouverture`` (opened in the browser), ``telechargement`` or ``export``
+    how: str = "telechargement"
+
+
+# -- Documents (issue #16) ---------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class DocumentWithdrawn(DomainEvent):
+    """A document was withdrawn by ``withdrawn_by`` for ``reason``; it stays
+    in the record and readable."""
+
+    kind = "document.withdrawn"
+    expertise_id: str
+    folder_path: tuple[str, ...]
+    document_id: str
+    sha256: str
+    withdrawn_by: str | None
+    reason: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class NotificationModeChanged(DomainEvent):
+    """An account chose how it hears of new documents: ``immediate`` (a mail
+    per deposit) or ``digest`` (one mail a day)."""
+
+    kind = "notification.mode_changed"
+    account_id: str
+    mode: str
 
 
 # -- Expertises (issue #15) ------------------------------------------------------------

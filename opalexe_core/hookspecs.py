@@ -292,13 +292,19 @@ def opalexe_invoice_triggers_collect(expertise, event):
 def opalexe_upload_scan(upload, path):
     """Scan a received file before its deposit becomes visible (an antivirus).
 
-    Reserved: declared so plugins can be written against it; no caller yet.
-    Will be called once the whole file is received and before anyone can
-    see it; one refusal refuses the deposit and its reason is shown.
+    Called when a depositor deposits a file whose upload is complete, before
+    the document is stored and anyone can see it; again if that deposit is
+    attempted again (a conflict retried, the depositor trying once more). One
+    refusal refuses the deposit: its ``reason`` is shown to the depositor,
+    the received file is dropped and nothing is deposited. Without any
+    implementation no plaintext copy is ever written.
 
-    :param upload: the :class:`~opalexe_core.contract.UploadFacts`.
-    :param path: a readable file holding the plaintext, removed afterwards.
-    :return: a :class:`~opalexe_core.contract.ScanVerdict`, or ``None``.
+    :param upload: the :class:`~opalexe_core.contract.UploadFacts` (name,
+        sniffed content type, size and SHA-256 of the plaintext).
+    :param path: a private file (mode 0600) holding the plaintext, readable
+        during the call only: it is removed afterwards.
+    :return: a :class:`~opalexe_core.contract.ScanVerdict`, or ``None``
+        when the scanner has nothing to say.
     """
 
 
@@ -373,9 +379,10 @@ def opalexe_expertise_status_changed(event, services):
 def opalexe_document_deposited(event, services):
     """A document has been deposited and is now available.
 
-    Reserved: declared so plugins can be written against it; no caller yet.
-    Will be called after commit like ``opalexe_expertise_status_changed``,
-    at least once per plugin; must be idempotent.
+    Called after the deposit's commit, besides ``opalexe_event_committed``,
+    at least once per plugin; must be idempotent. The event's ``at`` is the
+    document's date of availability; ``recipients`` the participants it was
+    made available to.
 
     :param event: a :class:`~opalexe_core.contract.DocumentDeposited`.
     :param services: as for ``opalexe_event_committed``.

@@ -10,8 +10,12 @@ names its module.
 
 Settings (``Settings.pkcs11``): ``opalexe.pkcs11.module`` (the module's path,
 e.g. ``/usr/lib/softhsm/libsofthsm2.so``), ``opalexe.pkcs11.token_label`` and
-the user PIN, ``opalexe.pkcs11.pin`` or the environment variable
-``OPALEXE_PKCS11_PIN``.
+the user PIN, ``opalexe.pkcs11.pin``; each, when empty, from the environment
+(``OPALEXE_PKCS11_MODULE``, ``OPALEXE_PKCS11_TOKEN_LABEL``,
+``OPALEXE_PKCS11_PIN``). SoftHSM2 reads its configuration from the file
+named by ``SOFTHSM2_CONF``: ``opalexe.pkcs11.softhsm2_conf`` sets it for the
+process before the module is loaded (development.ini names the token that
+``make run`` creates under ``var/``).
 
 PKCS#11 libraries are process-wide: python-pkcs11 loads a module once
 (``pkcs11.lib(path)``); sessions are opened per use and closed after it.
@@ -20,6 +24,7 @@ PKCS#11 libraries are process-wide: python-pkcs11 loads a module once
 from __future__ import annotations
 
 import contextlib
+import os
 import threading
 from dataclasses import dataclass
 
@@ -38,6 +43,7 @@ class PKCS11Settings:
     module: str = ""
     token_label: str = ""
     pin: str = ""
+    softhsm2_conf: str = ""
 
     @property
     def configured(self) -> bool:
@@ -57,6 +63,8 @@ class KeyStore:
     def token(self):
         with self._lock:
             if self._token is None:
+                if self.settings.softhsm2_conf:
+                    os.environ["SOFTHSM2_CONF"] = self.settings.softhsm2_conf
                 try:
                     lib = pkcs11.lib(self.settings.module)
                     self._token = lib.get_token(token_label=self.settings.token_label)
@@ -68,12 +76,28 @@ class KeyStore:
 
     @contextlib.contextmanager
     def session(self, rw: bool = False):
-        """A logged-in session, closed afterwards."""
-        try:
-            session = self.token().open(rw=rw, user_pin=self.settings.pin or None)
-        except pkcs11.PKCS11Error as error:
-            raise KeyStoreError(f"cannot log in to PKCS#11 token {self.settings.token_label!r}: {error!r}") from error
-        try:
-            yield session
-        finally:
-            session.close()
+        """A logged-in session, closed afterwards.
+
+        A PKCS#11 login belongs to the whole process, not to a session: a
+        second login while a session is open fails (``UserAlreadyLoggedIn``),
+        and closing the last session logs out the others. Sessions of the
+        process therefore take turns (:data:`_SESSIONS`); one opened inside
+        another of the same thread shares its login."""
+        with _SESSIONS:
+            token = self.token()
+            try:
+                try:
+                    session = token.open(rw=rw, user_pin=self.settings.pin or None)
+                except pkcs11.UserAlreadyLoggedIn:  # inside another session of this thread
+                    session = token.open(rw=rw)
+            except pkcs11.PKCS11Error as error:
+                raise KeyStoreError(
+                    f"cannot log in to PKCS#11 token {self.settings.token_label!r}: {error!r}") from error
+            try:
+                yield session
+            finally:
+                session.close()
+
+
+#: The process's PKCS#11 sessions, one at a time (see :meth:`KeyStore.session`).
+_SESSIONS = threading.RLock()

@@ -33,14 +33,20 @@ class SMTP_SSL(smtplib.SMTP_SSL):  # noqa: N801  smtplib's name
         return super().sendmail(from_addr, to_addrs, crlf(msg), mail_options, rcpt_options)
 
 
-def includeme(config):
-    """After ``config.include("pyramid_mailer")``: its mailer's connections
-    (shared by the copies ``get_mailer`` binds to a request) send CRLF."""
-    mailer = config.registry.queryUtility(IMailer)
+def crlf_mailer(mailer):
+    """Make a pyramid_mailer mailer's SMTP connections send CRLF (shared by the
+    copies ``get_mailer`` binds to a request); returns it. Other mailers
+    (debug, testing) are returned unchanged."""
     smtp_mailer = getattr(mailer, "smtp_mailer", None)
     if smtp_mailer is None:
-        return
+        return mailer
     if getattr(smtp_mailer, "smtp", None) is smtplib.SMTP:
         smtp_mailer.smtp = SMTP
     if getattr(smtp_mailer, "smtp_ssl", None) is smtplib.SMTP_SSL:
         smtp_mailer.smtp_ssl = SMTP_SSL
+    return mailer
+
+
+def includeme(config):
+    """After ``config.include("pyramid_mailer")``: the registry's mailer sends CRLF."""
+    crlf_mailer(config.registry.queryUtility(IMailer))

@@ -14,11 +14,13 @@ import re
 import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 from types import MappingProxyType
 
 from pyramid.settings import asbool, aslist
 
 from .certificates import TrustStoreSettings
+from .formats import DEFAULT_FORMATS, FORMATS
 from .keystore import PKCS11Settings
 from .proxy import ProxyTrust, PublicURL
 
@@ -57,6 +59,35 @@ GENERATE_SECRET = 'python3 -c "import secrets; print(secrets.token_hex(32))"'
 
 class SettingsError(ValueError):
     """The ini file holds a value the platform cannot run with."""
+
+
+GiB = 1024**3
+MiB = 1024**2
+
+
+@dataclass(frozen=True)
+class DocumentSettings:
+    """Documents and their uploads (:mod:`opalexe_core.services.uploads`).
+
+    ``max_size``: the largest file, in bytes (``opalexe.documents.max_size``,
+    default 2 GiB; ``2G``, ``500M`` or a number of bytes). ``formats``: the
+    accepted file extensions (``opalexe.documents.formats``, default every one
+    of :data:`opalexe_core.formats.FORMATS`). ``uploads_dir``: where uploads
+    wait until they are deposited, encrypted (``opalexe.uploads.dir`` or
+    ``OPALEXE_UPLOADS_DIR``; by default ``uploads/`` beside a FileStorage's
+    ``Data.fs``; ``None`` with RelStorage: uploads are refused). Every
+    process of a host must share it. ``chunk_size``: the largest request body
+    of an upload, which the browser's chunks fill (``opalexe.uploads.chunk_size``,
+    default 16 MiB; nginx's ``client_max_body_size`` for uploads must admit
+    it). ``upload_expiry``: an upload left unfinished that long is removed
+    (``opalexe.uploads.expire_hours``, default 24).
+    """
+
+    max_size: int = 2 * GiB
+    formats: tuple[str, ...] = DEFAULT_FORMATS
+    uploads_dir: str | None = None
+    chunk_size: int = 16 * MiB
+    upload_expiry: timedelta = timedelta(hours=24)
 
 
 @dataclass(frozen=True)
@@ -108,6 +139,7 @@ class Settings:
     outbox_inline: bool = True
     outbox_sweep_seconds: float = 30.0
     public_url: PublicURL | None = None
+    documents: DocumentSettings = field(default_factory=DocumentSettings)
     journal_sequence_seconds: float = 5.0
     journal_sign_seconds: float = 3600.0
 
@@ -165,16 +197,67 @@ class Settings:
             session_secret=secret or os.urandom(32).hex(),
             secure_cookies=secure_cookies,
             pkcs11=PKCS11Settings(
-                module=(raw.get("opalexe.pkcs11.module") or "").strip(),
-                token_label=(raw.get("opalexe.pkcs11.token_label") or "").strip(),
+                module=_setting(raw, "opalexe.pkcs11.module", "OPALEXE_PKCS11_MODULE"),
+                token_label=_setting(raw, "opalexe.pkcs11.token_label", "OPALEXE_PKCS11_TOKEN_LABEL"),
                 pin=_setting(raw, "opalexe.pkcs11.pin", "OPALEXE_PKCS11_PIN"),
+                softhsm2_conf=(raw.get("opalexe.pkcs11.softhsm2_conf") or "").strip(),
             ),
             outbox_inline=asbool(raw.get("opalexe.outbox.inline", True)),
             outbox_sweep_seconds=_seconds(raw, "opalexe.outbox.sweep_seconds", 30.0),
             public_url=public_url,
+            documents=_document_settings(raw),
             journal_sequence_seconds=_seconds(raw, "opalexe.journal.sequence_seconds", 5.0),
             journal_sign_seconds=_seconds(raw, "opalexe.journal.sign_seconds", 3600.0),
         )
+
+
+def _size(raw: dict, key: str, default: int) -> int:
+    """A size in bytes: a number, or a number with K, M or G (binary units)."""
+    value = str(raw.get(key) or "").strip()
+    if not value:
+        return default
+    match = re.fullmatch(r"(\d+)\s*([KMG]?)i?B?", value, re.IGNORECASE)
+    if not match:
+        raise SettingsError(f"{key} must be a number of bytes, or one followed by K, M or G, not {value!r}")
+    size = int(match.group(1)) * 1024 ** " KMG".index((match.group(2) or " ").upper())
+    if size <= 0:
+        raise SettingsError(f"{key} must be more than 0")
+    return size
+
+
+def _uploads_dir(raw: dict) -> str | None:
+    configured = _setting(raw, "opalexe.uploads.dir", "OPALEXE_UPLOADS_DIR")
+    if configured:
+        return configured
+    uri = raw.get("zodbconn.uri", "") or ""
+    if uri.startswith("file://"):
+        return os.path.join(os.path.dirname(uri[len("file://"):].split("?", 1)[0]), "uploads")
+    return None
+
+
+def _document_settings(raw: dict) -> DocumentSettings:
+    formats = tuple(ext.lower().lstrip(".") for ext in aslist(raw.get("opalexe.documents.formats", "")))
+    unknown = [ext for ext in formats if ext not in FORMATS]
+    if unknown:
+        raise SettingsError(
+            f"opalexe.documents.formats: unknown format(s) {', '.join(unknown)}; known: {' '.join(FORMATS)}"
+        )
+    chunk_size = _size(raw, "opalexe.uploads.chunk_size", DocumentSettings.chunk_size)
+    if chunk_size < MiB:
+        raise SettingsError("opalexe.uploads.chunk_size must be at least 1M")
+    try:
+        hours = float(raw.get("opalexe.uploads.expire_hours") or 24)
+    except ValueError:
+        hours = 0
+    if hours <= 0:
+        raise SettingsError("opalexe.uploads.expire_hours must be a number of hours, more than 0")
+    return DocumentSettings(
+        max_size=_size(raw, "opalexe.documents.max_size", DocumentSettings.max_size),
+        formats=formats or DEFAULT_FORMATS,
+        uploads_dir=_uploads_dir(raw),
+        chunk_size=chunk_size,
+        upload_expiry=timedelta(hours=hours),
+    )
 
 
 def _seconds(raw: dict, key: str, default: float) -> float:

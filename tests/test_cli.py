@@ -1,6 +1,7 @@
 """The ``opalexe`` console script on a real FileStorage."""
 
 import os
+import re
 import secrets
 import subprocess
 import sys
@@ -16,10 +17,16 @@ OPALEXE = str(Path(sys.executable).with_name("opalexe"))
 
 
 @pytest.fixture
-def ini(tmp_path):
-    text = (REPO_ROOT / "development.ini").read_text()
+def ini(tmp_path, softhsm_token):
+    """development.ini with its var/ in the test's folder and the test's
+    token in place of the development one (SOFTHSM2_CONF names it)."""
+    text = (REPO_ROOT / "development.ini").read_text().replace("%(here)s/var/", f"{tmp_path}/var/")
+    text = re.sub(r"^opalexe\.pkcs11\.softhsm2_conf = .*\n", "", text, flags=re.MULTILINE)
+    text = re.sub(r"^opalexe\.pkcs11\.token_label = .*$", f"opalexe.pkcs11.token_label = {softhsm_token.label}", text,
+                  flags=re.MULTILINE)
+    text = re.sub(r"^opalexe\.pkcs11\.pin = .*$", f"opalexe.pkcs11.pin = {softhsm_token.pin}", text, flags=re.MULTILINE)
     path = tmp_path / "site.ini"
-    path.write_text(text.replace("%(here)s/var/", f"{tmp_path}/var/"))
+    path.write_text(text)
     return path
 
 
@@ -128,6 +135,49 @@ def test_a_database_written_by_a_newer_opalexe_is_left_untouched(ini, tmp_path):
     assert data_fs.stat().st_size == size
 
 
+def test_init_creates_the_documents_master_key_in_the_token_once(ini, softhsm_token):
+    from pkcs11 import Attribute, ObjectClass
+
+    first = run(ini, "init")
+    assert first.returncode == 0, first.stderr
+    assert "Clé maîtresse des documents « opalexe-documents-master » : créée" in first.stdout
+    again = run(ini, "init")
+    assert "« opalexe-documents-master » : présente" in again.stdout
+    with softhsm_token.open_session() as session:
+        keys = [key[Attribute.EXTRACTABLE] for key in session.get_objects(
+            {Attribute.LABEL: "opalexe-documents-master", Attribute.CLASS: ObjectClass.SECRET_KEY})]
+    assert keys == [False]
+
+
+def test_init_says_when_the_token_cannot_be_reached(ini):
+    ini.write_text(re.sub(r"^opalexe\.pkcs11\.pin = .*$", "opalexe.pkcs11.pin = 0000", ini.read_text(),
+                          flags=re.MULTILINE))
+    result = run(ini, "init")
+    assert result.returncode == 2 and "le module de clés ne répond pas" in result.stderr
+
+
+def test_uploads_purge_removes_the_uploads_left_alone(ini, tmp_path):
+    assert run(ini, "init").returncode == 0
+    left = tmp_path / "var" / "uploads" / ("a" * 32)
+    left.mkdir(parents=True)
+    (left / "state").write_bytes(b"")
+    os.utime(left / "state", (0, 0))
+    os.utime(left, (0, 0))
+    fresh = tmp_path / "var" / "uploads" / ("b" * 32)
+    fresh.mkdir()
+    result = run(ini, "uploads", "purge")
+    assert result.returncode == 0 and "Téléversements expirés supprimés : 1." in result.stdout
+    assert not left.exists() and fresh.exists()
+
+
+def test_the_digest_command_needs_the_public_url_for_its_links(ini):
+    assert run(ini, "init").returncode == 0
+    refused = run(ini, "notifications", "digest")
+    assert refused.returncode == 2 and "opalexe.public_url" in refused.stderr
+    ini.write_text(ini.read_text().replace("# opalexe.public_url = http://localhost:6543",
+                                           "opalexe.public_url = https://opalexe.example.org"))
+    result = run(ini, "notifications", "digest")
+    assert result.returncode == 0 and "Récapitulatifs envoyés : 0." in result.stdout
 # -- plugins of a test's own, installed for the command's process only -----------------
 
 FAILING_PLUGIN = '''

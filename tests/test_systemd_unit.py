@@ -90,13 +90,16 @@ def test_the_check_catches_a_broken_unit(systemd_analyze, tmp_path, change, expe
 def test_the_enabled_instances_are_the_nginx_pool_and_production_ini_leaves_the_socket_to_them():
     [enable] = [line for line in unit_lines() if "systemctl enable --now" in line]
     instances = [int(number) for number in re.findall(r"opalexe@(\d+)", enable)]
-    pool = [int(number) for number in
-            re.findall(r"^\s*server unix:/run/opalexe/(\d+)\.sock;", SITE_CONF.read_text(), re.MULTILINE)]
+    upstreams = re.findall(r"^upstream (\w+) \{(.*?)^\}", SITE_CONF.read_text(), re.MULTILINE | re.DOTALL)
+    pools = {name: [int(number) for number in re.findall(r"^\s*server unix:/run/opalexe/(\d+)\.sock;", body,
+                                                          re.MULTILINE)]
+             for name, body in upstreams}
     ini = configparser.ConfigParser(interpolation=None)
     ini.read(PRODUCTION_INI)
 
     assert instances, "no `systemctl enable --now opalexe@N …` line in the unit"
-    assert instances == pool
+    assert set(pools) == {"opalexe", "opalexe_uploads"}  # every request, and the chunks of uploads
+    assert all(pool == instances for pool in pools.values())
     # A default written in the ini would win over each instance's socket=….
     assert "socket" not in ini.defaults()
     assert ini["server:main"]["unix_socket"] == "%(socket)s"

@@ -23,6 +23,7 @@ from . import (
     step0002_account_logins,
     step0003_outbox_identities,
     step0004_case_index_saisines,
+    step0005_documents,
     step0007_cards_terms_lawyers,
     step0008_plugin_areas_certificates,
 )
@@ -35,6 +36,7 @@ STEPS = (
     (2, step0002_account_logins.evolve),
     (3, step0003_outbox_identities.evolve),
     (4, step0004_case_index_saisines.evolve),
+    (5, step0005_documents.evolve),
     (7, step0007_cards_terms_lawyers.evolve),
     (8, step0008_plugin_areas_certificates.evolve),
 )

@@ -26,6 +26,7 @@ from ..contract import ExpertiseFacts, PartyFacts, PartyKind, PartySide, Right, 
 from ..rights import role_principal
 from .case_index import CaseIndex
 from .container import Container
+from .documents import Documents, Numbering
 from .text import clean_name
 
 
@@ -85,12 +86,15 @@ class Participant(Persistent):
 
 class Folder(Container):
     """A folder of an expertise; ``kind`` keys the rights matrix, which the
-    security policy turns into this folder's ACL.
+    security policy turns into this folder's ACL. Its items are its
+    sub-folders; its deposited documents are in ``documents``
+    (:mod:`opalexe_core.resources.documents`), traversed by that name.
 
     ``grants``: the expert's exceptions to the matrix for this folder, one
     per participant (account id → :class:`~opalexe_core.contract.Right`;
     ``none`` withdraws what the matrix gives). Made at the first exception."""
 
+    DOCUMENTS = "documents"
     grants = None
 
     def __init__(self, kind: str, title: str, party_id: str | None = None):
@@ -98,6 +102,22 @@ class Folder(Container):
         self.kind = kind
         self.title = title
         self.party_id = party_id
+        self.add_documents()
+
+    def add_documents(self) -> None:
+        """Give the folder its documents and its numbering (new folders, and
+        evolve step 5 for the folders made before)."""
+        if getattr(self, "documents", None) is None:
+            self.documents = Documents()
+            self.documents.__parent__ = self
+            self.documents.__name__ = self.DOCUMENTS
+        if getattr(self, "numbering", None) is None:
+            self.numbering = Numbering()
+
+    def __getitem__(self, name):
+        if name == self.DOCUMENTS:
+            return self.documents
+        return super().__getitem__(name)
 
     @property
     def expertise(self) -> Expertise | None:

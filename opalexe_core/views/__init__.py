@@ -9,6 +9,7 @@ def includeme(config):
 
     config.add_request_method(return_path, "opalexe_return_path", reify=True)
     config.add_route("authenticate", "/authentification/{provider}")
+    config.include(".uploads")
     config.add_subscriber(refuse_subpaths, ContextFound)
     config.include(".journal")  # the evidences' routes
     config.include(".certificates")  # the CA's public files (issue #19)

@@ -10,7 +10,6 @@ import itertools
 from zoneinfo import ZoneInfo
 
 from pyramid.httpexceptions import HTTPFound
-from pyramid.location import lineage
 from pyramid.view import view_config
 
 from ..contract import FolderKind, Right, Role, Status
@@ -29,7 +28,7 @@ from ..labels import (
     STATUS_LABELS,
 )
 from ..permissions import ADVANCE, DEPOSIT, MANAGE, VIEW
-from ..resources.expertise import Expertise, Expertises, Folder, find_expertise
+from ..resources.expertise import Expertise, Expertises, Folder
 from ..services.participants import DEACTIVATION_WARNING
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -225,26 +224,3 @@ def expertises(context, request):
 @view_config(context=Expertise, renderer="opalexe_core:templates/expertise.pt", permission=VIEW)
 def expertise(context, request):
     return case_page(context, request)
-
-
-@view_config(context=Folder, renderer="opalexe_core:templates/folder.pt", permission=VIEW)
-def folder(context, request):
-    from .folder_access import folder_grants
-
-    # The folders between the case and this one (« Greffe » above « Rapport définitif »).
-    parents = [
-        node
-        for node in lineage(context.__parent__)
-        if isinstance(node, Folder) and request.has_permission(VIEW, node)
-    ]
-    return {
-        "folder": context,
-        "title": folder_title(request, context),
-        "expertise": find_expertise(context),
-        "parents": [
-            {"title": folder_title(request, node), "url": request.resource_url(node)} for node in reversed(parents)
-        ],
-        "can_deposit": bool(request.has_permission(DEPOSIT, context)),
-        "subfolders": visible_folders(request, context),
-        "grants": folder_grants(context, request),
-    }

@@ -46,7 +46,7 @@ def folder_grants(context, request, form_html: str | None = None) -> str:
              permission=VIEW)
 def access(context, request):
     """Grant (read, or read and deposit) or withdraw (none) one participant's access."""
-    from .expertises import folder as folder_page
+    from .documents import folder as folder_page
 
     expertise = context.expertise
     if expertise is None or not request.has_permission(MANAGE, expertise):

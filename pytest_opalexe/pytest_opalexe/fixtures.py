@@ -14,6 +14,8 @@ Infrastructure (PostgreSQL, SoftHSM2, SMTP sink, Chromium) comes from
   WebTest client for it.
 * ``live_app`` / ``live_server`` — the app on FileStorage served by waitress
   on a free port, for the browser tests.
+* ``document_token`` / ``documents_app`` — the token with the documents'
+  master key, and the app taking deposits (:mod:`.documents`).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from dataclasses import dataclass, field
 import pytest
 
 from .checkout import ENV_VAR as CHECKOUT_ENV
+from .documents import document_token, documents_app  # noqa: F401
 from .infra import (  # noqa: F401
     card_authorities,
     chromium,

@@ -43,6 +43,9 @@ MIME_TYPES = Path("/etc/nginx/mime.types")
 START_SECONDS = 10
 PORT_ATTEMPTS = 3
 SHIPPED_UPSTREAMS = 4  # the application processes of the shipped config
+#: The pools listing them: ``opalexe`` and ``opalexe_uploads`` (the chunks of
+#: one upload to one process), each with the same servers in the same order.
+SHIPPED_POOLS = 2
 #: The shipped ``server_name``, which the tests keep; nginx answers no other name.
 SERVER_NAME = "opalexe.example.org"
 
@@ -155,7 +158,8 @@ def render_site(
 
     ``upstream``: the port or Unix socket of the application process, or those
     of several; they take the place of the shipped upstream servers (Unix
-    sockets in ``/run/opalexe/``), in order, and the shipped servers left over
+    sockets in ``/run/opalexe/``), in order, in each
+    pool, and the shipped servers left over
     are commented out.
     """
     text = re.sub(r"^\s*#.*\n", "", SITE_CONF.read_text(), flags=re.MULTILINE)  # count directives only
@@ -171,12 +175,14 @@ def render_site(
     text = _replace(text, rf"server_name {re.escape(SERVER_NAME)};", f"server_name {server_name};", 2)
     ports = upstream_ports(upstream)
     assert 1 <= len(ports) <= SHIPPED_UPSTREAMS, f"{len(ports)} upstream port(s): from 1 to {SHIPPED_UPSTREAMS}"
-    servers = iter(upstream_server(port) for port in ports)
+    servers = [upstream_server(port) for port in ports]
+    servers += ["# (a process not started in the test)"] * (SHIPPED_UPSTREAMS - len(servers))
+    each_pool = iter(servers * SHIPPED_POOLS)
     return _replace(
         text,
         r"server unix:/run/opalexe/\d+\.sock;",
-        lambda _match: next(servers, "# (a process not started in the test)"),
-        SHIPPED_UPSTREAMS,
+        lambda _match: next(each_pool),
+        SHIPPED_UPSTREAMS * SHIPPED_POOLS,
     )
 
 

@@ -80,6 +80,14 @@ def test_settings(uri: str, plugins=DEFAULT_PLUGINS, **overrides) -> dict:
 test_settings.__test__ = False  # a helper, not a test, wherever it is imported
 
 
+def token_settings(token) -> dict:
+    """The settings naming the token of the ``softhsm_token`` fixture (a
+    :class:`~pytest_opalexe.softhsm.SoftHSMToken`), to merge into
+    :func:`test_settings`: ``test_settings(uri, **token_settings(token))``."""
+    return {"opalexe.pkcs11.module": token.module_path, "opalexe.pkcs11.token_label": token.label,
+            "opalexe.pkcs11.pin": token.pin}
+
+
 def init_platform(uri: str, demo: bool = True, disabled: tuple[str, ...] = ()) -> dict:
     """Initialise the database at ``uri`` the way ``opalexe init`` does."""
     db = open_db(uri)
