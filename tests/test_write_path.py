@@ -37,8 +37,12 @@ reason; :func:`test_every_service_has_its_refusal` fails on a new one.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import importlib
 import inspect
+import io
+import os
 import pkgutil
 import re
 from collections.abc import Callable
@@ -49,6 +53,7 @@ import pytest
 import webtest
 from pyramid.interfaces import IException
 from pyramid.static import static_view
+from pyramid.traversal import find_resource
 from ZODB.serialize import referencesf
 from ZODB.utils import z64
 from zope.interface.interfaces import IInterface
@@ -62,15 +67,20 @@ from opalexe_core.api import (
     AccountRegistered,
     AuthenticationError,
     AuthMethod,
+    DocumentDeposited,
+    DocumentReceived,
+    DocumentWithdrawn,
     DomainEvent,
     ExpertiseCreated,
     FolderAccessWithdrawn,
+    FolderKind,
     Identity,
     JournalHeadSigned,
     LoginAttempt,
     LoginClosed,
     LoginEnd,
     LoginOpened,
+    NotificationModeChanged,
     ObjectionRecorded,
     PaperServiceSet,
     ParticipantAdded,
@@ -93,7 +103,9 @@ from opalexe_core.api import (
     UserError,
     hookimpl,
 )
+from opalexe_core.keystore import PKCS11Settings
 from opalexe_core.plugins import installed_plugin_names, make_plugin_manager
+from opalexe_core.resources.documents import Document, Nature
 from opalexe_core.resources.saisine import Saisine
 from opalexe_core.services import accounts as account_services
 from opalexe_core.services import (
@@ -110,10 +122,28 @@ from opalexe_core.services import (
 )
 from opalexe_core.services import journal as journal_services
 from opalexe_core.services.demo import demo_email
+from opalexe_core.services.documents import (
+    UploadNotFound,
+    cancel_upload,
+    deliver_document,
+    deposit_upload,
+    find_upload,
+    path_of,
+    receive_chunk,
+    receive_document,
+    start_upload,
+    upload_offset,
+    withdraw_document,
+)
+from opalexe_core.services.export import export_archive
+from opalexe_core.services.notifications import set_notification_mode
 from opalexe_core.services.outbox import OutboxDispatcher
 from opalexe_core.services.platform import Actor, Refused
-from opalexe_core.settings import Settings
+from opalexe_core.services.sealing import SEGMENT_SIZE
+from opalexe_core.services.uploads import Upload, UploadSpool
+from opalexe_core.settings import DocumentSettings, Settings
 from opalexe_core.storage import initialize, open_db, opened
+from pytest_opalexe.documents import TUS, DummyMailer
 from pytest_opalexe.web import (
     DEFAULT_PLUGINS,
     browser_client,
@@ -123,6 +153,7 @@ from pytest_opalexe.web import (
     open_platform,
     platform_of,
     test_settings,
+    token_settings,
 )
 
 ANONYMOUS = "anonymous"
@@ -156,6 +187,22 @@ def database_state(db) -> dict[bytes, bytes]:
     return state
 
 
+def spool_state(directory: str | None) -> dict[str, str]:
+    """Every file of the uploads folder (an upload's description, its sealed
+    data, its progress) → the SHA-256 of its content. The uploads' lock files
+    are left out: empty, they hold nothing (taking a lock creates one)."""
+    state: dict[str, str] = {}
+    if directory is None or not os.path.isdir(directory):
+        return state
+    for folder, _dirs, files in os.walk(directory):
+        for name in files:
+            if name != "lock":
+                path = os.path.join(folder, name)
+                with open(path, "rb") as file:
+                    state[os.path.relpath(path, directory)] = hashlib.sha256(file.read()).hexdigest()
+    return state
+
+
 # -- the application a row is driven on -----------------------------------------------
 
 
@@ -166,6 +213,12 @@ class World:
         self.recorder = Recorder()
         self.app = make_app(settings, plugins={"recorder": self.recorder})
         self.db = self.app.registry._zodb_databases[""]
+        self.uploads_dir = settings.get("opalexe.uploads.dir")
+
+    def state(self) -> tuple[dict, dict]:
+        """What a drive may change: the database, and the uploads folder
+        (uploads are files there until they are deposited)."""
+        return database_state(self.db), spool_state(self.uploads_dir)
 
     def close(self):
         close_app(self.app)
@@ -320,6 +373,7 @@ class Row:
     setup: Callable[[World], None] | None = None
     plugins: tuple[str, ...] = ()  # installed plugins the row needs besides the defaults
     token: bool = False  # the platform's PKCS#11 token (SoftHSM2) and its CA, for software certificates
+    documents: bool = False  # the token with the documents' master key, and an uploads folder of the row's own
 
 
 NEW_ACCOUNT = {"first_name": "Anne", "last_name": "Lemaître", "email": "anne@example.test", "profile": "expert"}
@@ -1517,6 +1571,418 @@ READS_ONLY.update({
 READS_ONLY_SETUP = {"Saisine:": designation_sent, "Saisine:invitation": invitation_waiting}
 
 
+# -- issue #16: documents (tus uploads, deposits, receipts, withdrawal), the ZIP export, notifications ----------
+#
+# The uploads are files of the uploads folder until their deposit (the state
+# witness covers that folder too: :meth:`World.state`). Opening, downloading
+# and exporting a document are GET (a link, a browser's viewer): the first
+# time a participant reads a document, the GET records its receipt
+# (DocumentReceived), the date the law counts from. Those views name no
+# request method, so they are discovered and driven here, by GET; a POST to
+# them without the CSRF token is refused like any other.
+
+PDF = b"%PDF-1.4\n" + b"%" * 1200  # a small file of an accepted format
+GUESSED_UPLOAD = "A" * 32  # an id of the right shape that nobody was given
+
+
+def folder_of(case, kind: str):
+    """The case's first folder of ``kind`` (folders nest: « Greffe / Rapport définitif »)."""
+    todo = list(case.folders.values())
+    while todo:
+        folder = todo.pop(0)
+        if folder.kind == kind:
+            return folder
+        todo.extend(child for child in folder.values() if hasattr(child, "kind"))
+    raise LookupError(kind)
+
+
+def folder_url_of(world, kind: str = FolderKind.EXPERT_GREFFE_PARTIES, rg: str = TILLEULS) -> str:
+    with platform_of(world.app) as platform:
+        case = next(case for case in platform.root.expertises.values() if case.rg == rg)
+        return "/" + "/".join(path_of(folder_of(case, kind))) + "/"
+
+
+def as_demo(platform, key: str) -> Actor:
+    return Actor(platform.root.accounts.find_by_email(demo_email(key)), AuthMethod.DEMO)
+
+
+def send_upload(world, key: str, kind: str, received: bytes = b"", filename: str = "Note.pdf") -> str:
+    """An upload of ``PDF`` by ``key`` into the TJ Angers folder of ``kind``,
+    its first ``received`` bytes sent (through the services, as the tus views do): its id."""
+    with platform_of(world.app) as platform:
+        actor = as_demo(platform, key)
+        case = next(case for case in platform.root.expertises.values() if case.rg == TILLEULS)
+        upload = start_upload(platform, actor, folder_of(case, kind), filename=filename, length=len(PDF))
+        if received:
+            receive_chunk(platform, actor, upload, 0, io.BytesIO(received).read, len(received))
+        return upload.id
+
+
+def deposited(world, key: str = "expert", kind: str = FolderKind.MAGISTRAT_EXPERT, name: str = "document") -> None:
+    """A document of ``key`` in the TJ Angers folder of ``kind``: ``world.<name>`` is its address."""
+    upload_id = send_upload(world, key, kind, PDF)
+    with platform_of(world.app) as platform:
+        actor = as_demo(platform, key)
+        document = deposit_upload(platform, actor, find_upload(platform, actor, upload_id))
+        platform.transaction.commit()
+        setattr(world, name, "/" + "/".join(path_of(document)) + "/")
+
+
+def received_by(key: str, name: str = "document"):
+    """A row's setup: ``key`` has received the document already."""
+
+    def setup(world):
+        with platform_of(world.app) as platform:
+            document = find_resource(platform.root, getattr(world, name))
+            receive_document(platform, as_demo(platform, key), document, "telechargement")
+            platform.transaction.commit()
+
+    return setup
+
+
+def document_in(world, rg: str, name: str = "document") -> str:
+    """The document's address with another case in place of its own."""
+    _empty, _expertises, _case_id, *rest = getattr(world, name).split("/")
+    return case_url_of(world, rg) + "/".join(rest)
+
+
+def on_document(read, name: str = "document"):
+    def observe(world):
+        with platform_of(world.app) as platform:
+            return read(find_resource(platform.root, getattr(world, name)))
+
+    return observe
+
+
+def receipts(world) -> int:
+    return on_document(lambda document: len(document.receipts))(world)
+
+
+def documents_in(kind: str):
+    def observe(world):
+        with platform_of(world.app) as platform:
+            case = next(case for case in platform.root.expertises.values() if case.rg == TILLEULS)
+            return len(folder_of(case, kind).documents)
+
+    return observe
+
+
+def uploads(world) -> int:
+    return len(os.listdir(world.uploads_dir)) if os.path.isdir(world.uploads_dir) else 0
+
+
+def upload_offset_of(world) -> int:
+    with platform_of(world.app) as platform:
+        actor = as_demo(platform, "expert")
+        return upload_offset(platform, actor, find_upload(platform, actor, world.upload_id))
+
+
+def documents_setup(*steps):
+    def setup(world):
+        for step in steps:
+            step(world)
+
+    return setup
+
+
+def an_upload(received: bytes = b"", name: str = "upload_id"):
+    """A row's setup: the expert's upload of ``PDF`` into « expert → greffe et parties », ``received`` sent."""
+
+    def setup(world):
+        setattr(world, name, send_upload(world, "expert", FolderKind.EXPERT_GREFFE_PARTIES, received))
+
+    return setup
+
+
+def tus_start(kind: str = FolderKind.EXPERT_GREFFE_PARTIES, rg: str = TILLEULS, csrf: bool = True,
+              length: int | None = None, metadata: str | None = None, **meta):
+    """``POST <folder>/televersements`` (tus creation), as the folder page's script sends it."""
+
+    def act(world, client):
+        values = {"filename": "Rapport.pdf", **meta}
+        headers = {**TUS, "Upload-Length": str(len(PDF) if length is None else length),
+                   "Upload-Metadata": metadata if metadata is not None else ",".join(
+                       f"{key} {base64.b64encode(value(world) if callable(value) else value.encode()).decode()}"
+                       for key, value in values.items())}
+        if csrf:
+            headers["X-CSRF-Token"] = token(client)
+        return client.post(folder_url_of(world, kind, rg) + "televersements", b"", headers=headers,
+                           expect_errors=True)
+
+    return act
+
+
+def upload_address(world, upload_id: str | None) -> str:
+    return f"/televersements/{upload_id or world.upload_id}"
+
+
+def tus_patch(chunk: bytes = PDF, offset: int = 0, upload_id: str | None = None, csrf: bool = True,
+              content_type: str = "application/offset+octet-stream"):
+    def act(world, client):
+        headers = {**TUS, "Upload-Offset": str(offset), "Content-Type": content_type}
+        if csrf:
+            headers["X-CSRF-Token"] = token(client)
+        return client.patch(upload_address(world, upload_id), chunk, headers=headers, expect_errors=True)
+
+    return act
+
+
+def tus_delete(upload_id: str | None = None, csrf: bool = True):
+    def act(world, client):
+        headers = {**TUS, "X-CSRF-Token": token(client)} if csrf else dict(TUS)
+        return client.delete(upload_address(world, upload_id), headers=headers, expect_errors=True)
+
+    return act
+
+
+def tus_deposit(upload_id: str | None = None, csrf: bool = True):
+    def act(world, client):
+        headers = {"X-CSRF-Token": token(client)} if csrf else {}
+        return client.post(upload_address(world, upload_id) + "/depot", b"", headers=headers, expect_errors=True)
+
+    return act
+
+
+def get(address: Callable[[World], str], view: str = "telecharger", **headers):
+    def act(world, client):
+        return client.get(address(world) + view, headers=headers, expect_errors=True)
+
+    return act
+
+
+def the_document(world) -> str:
+    return world.document
+
+
+def another_case(rg: str):
+    return lambda world: document_in(world, rg)
+
+
+def forged_document(world) -> str:
+    return world.document.rsplit("/", 2)[0] + "/0123456789abcdef/"
+
+
+def posted(address: Callable[[World], str], view: str, fields: dict | None = None, csrf: bool = True):
+    def act(world, client):
+        return post(client, address(world) + view, fields, csrf=csrf)
+
+    return act
+
+
+def withdraw_form(reason: str):
+    """The document page's « Retirer le document »."""
+
+    def act(world, client):
+        form = next(form for form in client.get(world.document).forms.values() if form.action.endswith("/retrait"))
+        form["reason"] = reason
+        return form.submit("submit", expect_errors=True)
+
+    return act
+
+
+def notification_form(mode: str):
+    def act(world, client):
+        form = client.get("/notifications").forms["form"]
+        form["mode"] = mode
+        return form.submit("submit", expect_errors=True)
+
+    return act
+
+
+def notification_mode(key: str):
+    def observe(world):
+        account_id = world.account_id(key)
+        with platform_of(world.app) as platform:
+            return str(platform.root.notifications.mode(account_id))
+
+    return observe
+
+
+def receipt_rows(view: str, how: str) -> Row:
+    """The download (``telecharger``) and the opening (``ouvrir``) of the
+    expert's note to the judge (« magistrat → expert », confidential): the
+    magistrate's first reading is its receipt, recorded as ``how``; the
+    clerk received it already."""
+    reader = get(the_document, view)
+    return Row(
+        documents=True,
+        setup=documents_setup(deposited, received_by("greffier")),
+        allowed=Drive("magistrat", reader, (200,)),
+        events=(DocumentReceived,),
+        observe=on_document(lambda document: sorted(receipt.how for receipt in document.receipts.values())),
+        expect=lambda before, after: after == sorted([*before, how]),
+        refused=(
+            Drive(ANONYMOUS, reader, (302,), "anonymous: to the login page", "/connexion"),
+            Drive("avocat1", reader, (403,), "a party's lawyer does not read the confidential folder"),
+            Drive("sapiteur", reader, (403,), "the sapiteur does not read the confidential folder"),
+            Drive("expert", reader, (200,), "the depositor: no receipt of its own document"),
+            Drive("greffier", reader, (200,), "received already: the first receipt stays, no second"),
+            Drive("magistrat", get(another_case(LAVAL), view), (404,), "the document under another case"),
+            Drive("magistrat", get(forged_document, view), (404,), "a document id nobody was given"),
+            Drive("magistrat", get(the_document, view, Range="bytes=999999-"), (416,),
+                  "a range beyond the file: nothing served, nothing received"),
+            Drive("magistrat", posted(the_document, view, csrf=False), (400,), "a POST without CSRF token"),
+        ),
+    )
+
+
+ROUTES.update({
+    "Folder:televersements": Row(
+        documents=True,
+        setup=deposited,  # in « magistrat → expert »: a document of another folder
+        allowed=Drive("expert", tus_start(), (201,)),
+        events=(),  # nothing on record yet: the bytes come next
+        observe=uploads,
+        expect=one_more,
+        refused=(
+            Drive(ANONYMOUS, tus_start(), (302,), "anonymous: to the login page", "/connexion"),
+            Drive("avocat1", tus_start(), (403,), "a lawyer reads the expert's folder, does not deposit there"),
+            Drive("mediateur", tus_start(), (403,), "the mediator reads without depositing"),
+            Drive("avocat1", tus_start(FolderKind.MAGISTRAT_EXPERT), (403,), "a folder it cannot even read"),
+            Drive("expert", tus_start(rg=LE_MANS), (403,), "an archived case takes no deposit"),
+            Drive("expert", tus_start(filename="programme.exe"), (415,), "a forbidden format"),
+            Drive("expert", tus_start(length=2 * 1024**3 + 1), (413,), "a size over the limit (2 Go)"),
+            Drive("expert", tus_start(length=0), (400,), "an empty file"),
+            Drive("expert", tus_start(length="beaucoup"), (400,), "no readable length"),
+            Drive("expert", tus_start(metadata="filename %%%"), (400,), "an unreadable description"),
+            Drive("expert", tus_start(replaces=lambda w: w.document.rstrip("/").rsplit("/", 1)[1].encode()), (400,),
+                  "correcting another folder's document"),
+            Drive("expert", tus_start(csrf=False), (400,), "no CSRF token"),
+        ),
+    ),
+    "route:/televersements/{id} PATCH": Row(
+        documents=True,
+        setup=an_upload(),
+        allowed=Drive("expert", tus_patch(), (204,)),
+        events=(),
+        observe=upload_offset_of,
+        expect=became(len(PDF)),
+        refused=(
+            Drive(ANONYMOUS, tus_patch(), (302,), "anonymous: to the login page", "/connexion"),
+            Drive("coexpert", tus_patch(), (404,), "another's upload (the co-expert deposits there too): not found"),
+            Drive("expert", tus_patch(upload_id=GUESSED_UPLOAD), (404,), "a guessed upload id"),
+            Drive("expert", tus_patch(upload_id="pas-un-identifiant"), (404,), "a forged upload id"),
+            Drive("expert", tus_patch(offset=5), (409,), "not where the upload stands"),
+            Drive("expert", tus_patch(content_type="text/plain"), (415,), "not a tus chunk"),
+            Drive("expert", tus_patch(b"<html>" + b" " * (len(PDF) - 6)), (415,),
+                  "a content that is not the PDF announced"),
+            Drive("expert", tus_patch(PDF + b"en trop"), (400,), "more than the length announced"),
+            Drive("expert", tus_patch(csrf=False), (400,), "no CSRF token"),
+        ),
+    ),
+    "route:/televersements/{id} DELETE": Row(
+        documents=True,
+        setup=an_upload(PDF[:100]),
+        allowed=Drive("expert", tus_delete(), (204,)),
+        events=(),
+        observe=uploads,
+        expect=one_less,
+        refused=(
+            Drive(ANONYMOUS, tus_delete(), (302,), "anonymous: to the login page", "/connexion"),
+            Drive("coexpert", tus_delete(), (404,), "another's upload: not found"),
+            Drive("expert", tus_delete(upload_id=GUESSED_UPLOAD), (404,), "a guessed upload id"),
+            Drive("expert", tus_delete(csrf=False), (400,), "no CSRF token"),
+        ),
+    ),
+    "route:/televersements/{id}/depot": Row(
+        documents=True,
+        setup=documents_setup(an_upload(PDF), an_upload(PDF[:100], name="partial_upload_id")),
+        allowed=Drive("expert", tus_deposit(), (200,)),
+        events=(DocumentDeposited,),
+        observe=documents_in(FolderKind.EXPERT_GREFFE_PARTIES),
+        expect=one_more,
+        refused=(
+            Drive(ANONYMOUS, tus_deposit(), (302,), "anonymous: to the login page", "/connexion"),
+            Drive("coexpert", tus_deposit(), (404,), "another's upload: not found"),
+            Drive("expert", tus_deposit(upload_id=GUESSED_UPLOAD), (404,), "a guessed upload id"),
+            Drive("expert", lambda w, c: tus_deposit(w.partial_upload_id)(w, c), (409,), "a file not fully received"),
+            Drive("expert", tus_deposit(csrf=False), (400,), "no CSRF token"),
+        ),
+    ),
+    "Document:telecharger": receipt_rows("telecharger", "telechargement"),
+    "Document:ouvrir": receipt_rows("ouvrir", "ouverture"),
+    "Document:retrait": Row(
+        documents=True,
+        setup=lambda world: deposited(world, "expert", FolderKind.EXPERT_GREFFE_PARTIES),
+        allowed=Drive("expert", withdraw_form("Version erronée"), (302,)),
+        events=(DocumentWithdrawn,),
+        observe=on_document(lambda document: document.withdrawn),
+        expect=became(True),
+        refused=(
+            Drive(ANONYMOUS, posted(the_document, "retrait", {"reason": "x"}), (302,),
+                  "anonymous: to the login page", "/connexion"),
+            Drive("avocat1", posted(the_document, "retrait", {"reason": "x"}), (403,),
+                  "reads it, neither its depositor nor the expert"),
+            Drive("mediateur", posted(the_document, "retrait", {"reason": "x"}), (403,),
+                  "reads it, neither its depositor nor the expert"),
+            Drive("expert", posted(another_case(LAVAL), "retrait", {"reason": "x"}), (404,),
+                  "the document under another case"),
+            Drive("expert", withdraw_form("   "), (400,), "no reason"),
+            Drive("expert", posted(the_document, "retrait", {"reason": "x"}, csrf=False), (400,), "no CSRF token"),
+        ),
+    ),
+    "Folder:export.zip": Row(
+        documents=True,
+        setup=deposited,
+        allowed=Drive("magistrat", get(lambda w: folder_url_of(w, FolderKind.MAGISTRAT_EXPERT), "export.zip"),
+                      (200,)),
+        events=(DocumentReceived,),  # one per document the archive holds, here one
+        observe=receipts,
+        expect=one_more,
+        refused=(
+            Drive(ANONYMOUS, get(lambda w: folder_url_of(w, FolderKind.MAGISTRAT_EXPERT), "export.zip"), (302,),
+                  "anonymous: to the login page", "/connexion"),
+            Drive("avocat1", get(lambda w: folder_url_of(w, FolderKind.MAGISTRAT_EXPERT), "export.zip"), (403,),
+                  "a folder it cannot read"),
+            Drive("expert", get(lambda w: folder_url_of(w, FolderKind.MAGISTRAT_EXPERT), "export.zip"), (200,),
+                  "the depositor: no receipt of its own document"),
+            Drive("magistrat", posted(lambda w: folder_url_of(w, FolderKind.MAGISTRAT_EXPERT), "export.zip",
+                                      csrf=False), (400,), "a POST without CSRF token"),
+        ),
+    ),
+    "Expertise:export.zip": Row(
+        documents=True,
+        setup=deposited,
+        allowed=Drive("magistrat", get(lambda w: w.case_url(), "export.zip"), (200,)),
+        events=(DocumentReceived,),
+        observe=receipts,
+        expect=one_more,
+        refused=(
+            Drive(ANONYMOUS, get(lambda w: w.case_url(), "export.zip"), (302,), "anonymous: to the login page",
+                  "/connexion"),
+            Drive("admin", get(lambda w: w.case_url(), "export.zip"), (403,), "not in the case"),
+            Drive("avocat1", get(lambda w: w.case_url(), "export.zip"), (200,),
+                  "the archive of what it reads: the confidential note is not in it, nor received"),
+            Drive("expert", get(lambda w: w.case_url(), "export.zip"), (200,),
+                  "the depositor: no receipt of its own document"),
+            Drive("magistrat", posted(lambda w: w.case_url(), "export.zip", csrf=False), (400,),
+                  "a POST without CSRF token"),
+        ),
+    ),
+    "Root:notifications": Row(
+        allowed=Drive("expert", notification_form("digest"), (302,), lands="/notifications"),
+        events=(NotificationModeChanged,),
+        observe=notification_mode("expert"),
+        expect=became("digest"),
+        refused=(
+            Drive(ANONYMOUS, lambda w, c: post(c, "/notifications", {"mode": "digest"}), (302,),
+                  "anonymous: to the login page", "/connexion"),
+            Drive("expert", lambda w, c: post(c, "/notifications", {"mode": "pigeon"}), (400,), "an unknown choice"),
+            Drive("expert", lambda w, c: post(c, "/notifications", {"mode": "digest"}, csrf=False), (400,),
+                  "no CSRF token"),
+        ),
+    ),
+})
+
+READS_ONLY.update({
+    "Document:": ("a document's page: its facts, versions and receipts; its forms post elsewhere", "magistrat",
+                  the_document),
+})
+READS_ONLY_SETUP["Document:"] = deposited
+#: The pages of READS_ONLY that need documents (the token, an uploads folder).
+READS_ONLY_DOCUMENTS = {"Document:"}
+
+
 # -- discovery -----------------------------------------------------------------------------------
 
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
@@ -1539,10 +2005,12 @@ def view_key(introspector, view) -> str:
     return f"{getattr(context, '__name__', context)}:{view['name']}"
 
 
-def discover_routes(app) -> set[str]:
-    """Every view of ``app`` that may change state (see the module's docstring)."""
+def discover_route_methods(app) -> dict[str, frozenset[str] | None]:
+    """Every view of ``app`` that may change state (see the module's
+    docstring) → the unsafe methods its views are limited to, or ``None``
+    when one of them names no request method."""
     introspector = app.registry.introspector
-    found = set()
+    found: dict[str, frozenset[str] | None] = {}
     for item in introspector.get_category("views"):
         view = item["introspectable"]
         if _is_exception_view(view) or isinstance(view["callable"], static_view):
@@ -1552,29 +2020,53 @@ def discover_routes(app) -> set[str]:
             methods = {methods} if isinstance(methods, str) else set(methods)
             if not methods & UNSAFE_METHODS:
                 continue  # GET/HEAD only
-        found.add(view_key(introspector, view))
+            methods = frozenset(methods & UNSAFE_METHODS)
+        key = view_key(introspector, view)
+        if key in found and (found[key] is None or methods is None):
+            found[key] = None
+        else:
+            found[key] = found.get(key, frozenset()) | methods if methods is not None else None
     return found
+
+
+def discover_routes(app) -> set[str]:
+    """Every view of ``app`` that may change state (see the module's docstring)."""
+    return set(discover_route_methods(app))
+
+
+def row_keys(key: str, methods: frozenset[str] | None) -> set[str]:
+    """The keys of :data:`ROUTES` a route may be covered by: its own, or, when
+    its views are limited to several unsafe methods (``PATCH`` and
+    ``DELETE`` of one address), one row per method (``<key> PATCH``)."""
+    return {key} if methods is None else {key, *(f"{key} {method}" for method in methods)}
+
+
+def is_covered(key: str, methods: frozenset[str] | None) -> bool:
+    if key in ROUTES or key in READS_ONLY:
+        return True
+    return methods is not None and all(f"{key} {method}" in ROUTES for method in methods)
 
 
 @pytest.fixture(scope="module")
 def routes(tmp_path_factory):
-    """The routes of the app with every installed plugin loaded."""
+    """The routes of the app with every installed plugin loaded (→ their unsafe methods)."""
     directory = tmp_path_factory.mktemp("routes")
     uri = f"file://{directory}/Data.fs"
     app = make_app(test_settings(uri, plugins=installed_plugin_names()), demo=False)
     try:
-        return discover_routes(app)
+        return discover_route_methods(app)
     finally:
         close_app(app)
 
 
 def test_every_state_changing_route_has_its_row(routes):
-    missing = sorted(routes - set(ROUTES) - set(READS_ONLY))
+    missing = sorted(key for key, methods in routes.items() if not is_covered(key, methods))
     assert not missing, (
         f"state-changing routes without a row in ROUTES (or READS_ONLY) of {__file__}: {missing}"
     )
-    stale = sorted((set(ROUTES) | set(READS_ONLY)) - routes)
-    assert not stale, f"rows for routes that no longer exist: {stale}"
+    known = set().union(*(row_keys(key, methods) for key, methods in routes.items()))
+    stale = sorted((set(ROUTES) | set(READS_ONLY)) - known)
+    assert not stale, f"rows for routes (or methods) that no longer exist: {stale}"
     assert not set(ROUTES) & set(READS_ONLY)
 
 
@@ -1592,6 +2084,9 @@ def test_the_discovery_sees_what_it_must():
     config.add_route("thing", "/chose/{id}")
     for method in ("PUT", "PATCH", "DELETE", ("GET", "POST")):
         config.add_view(view, route_name="thing", request_method=method, renderer="json")
+    config.add_route("tus", "/televersement/{id}")
+    for method in ("PATCH", "DELETE", "HEAD", "OPTIONS"):
+        config.add_view(view, route_name="tus", request_method=method, renderer="json")
     config.add_route("read", "/lire")
     config.add_view(view, route_name="read", request_method="GET", renderer="json")
     config.add_route("any", "/tout")
@@ -1601,7 +2096,18 @@ def test_the_discovery_sees_what_it_must():
     config.add_exception_view(view, ValueError, renderer="json")
     config.add_notfound_view(view, renderer="json")
     app = config.make_wsgi_app()
-    assert discover_routes(app) == {"route:/chose/{id}", "route:/tout", "None:page"}
+    assert discover_route_methods(app) == {"route:/chose/{id}": frozenset({"POST", "PUT", "PATCH", "DELETE"}),
+                                           "route:/televersement/{id}": frozenset({"PATCH", "DELETE"}),
+                                           "route:/tout": None, "None:page": None}
+    assert discover_routes(app) == {"route:/chose/{id}", "route:/televersement/{id}", "route:/tout", "None:page"}
+
+
+def test_a_route_limited_to_several_methods_wants_a_row_for_each():
+    methods = frozenset({"PATCH", "DELETE"})
+    assert is_covered("route:/televersements/{id}", methods)  # both rows are in the table
+    assert not is_covered("route:/inconnue/{id}", methods)
+    assert not is_covered("route:/inconnue", None)
+    assert row_keys("route:/x", methods) == {"route:/x", "route:/x PATCH", "route:/x DELETE"}
 
 
 # -- driving the table ---------------------------------------------------------------------------
@@ -1611,16 +2117,19 @@ def test_the_discovery_sees_what_it_must():
 def world_for(storage, request):
     worlds = []
 
-    def build(plugins=(), token=False):
+    def build(plugins=(), token=False, documents=False):
         extra = {}
-        if token:  # the platform's PKCS#11 token, and its CA made on it
-            softhsm = request.getfixturevalue("softhsm_token")
-            extra = {"opalexe.pkcs11.module": softhsm.module_path, "opalexe.pkcs11.token_label": softhsm.label,
-                     "opalexe.pkcs11.pin": softhsm.pin}
+        if token or documents:  # the platform's PKCS#11 token
+            softhsm = request.getfixturevalue("document_token" if documents else "softhsm_token")
+            extra = token_settings(softhsm)
+        if documents:  # with the documents' master key (document_token), and an uploads folder
+            extra["opalexe.uploads.dir"] = str(request.getfixturevalue("tmp_path") / "uploads")
         world = World(test_settings(storage.uri, plugins=(*DEFAULT_PLUGINS, *plugins), **extra))
         worlds.append(world)
-        if token:
+        if token:  # and its CA made on it
             world.as_platform(certificates.create_authority)
+        if documents:  # the deposits' notifications are mailed to nobody
+            world.app.registry.opalexe_notifier.mailer = DummyMailer()
         return world
 
     yield build
@@ -1632,7 +2141,7 @@ def world_for(storage, request):
 class Outcome:
     answer: webtest.TestResponse
     events: list[DomainEvent]
-    changed: bool  # anything stored
+    changed: bool  # anything stored (in the database, or in the uploads folder)
     seen: tuple = (None, None)  # what the row observes, before and after
 
 
@@ -1640,19 +2149,19 @@ def drive(world: World, attempt: Drive, observe: Callable[[World], object] = lam
     """Log ``attempt.who`` in, then act (the login is not counted)."""
     client = world.client(attempt.who)
     world.recorder.events.clear()
-    before, seen_before = database_state(world.db), observe(world)
+    before, seen_before = world.state(), observe(world)
     answer = attempt.act(world, client)
     assert answer.status_int in attempt.statuses, (attempt.why, answer.status, answer.text[:2000])
     if attempt.lands:
         assert answer.location.endswith(attempt.lands), (attempt.why, answer.location)
-    return Outcome(answer, list(world.recorder.events), database_state(world.db) != before,
+    return Outcome(answer, list(world.recorder.events), world.state() != before,
                    (seen_before, observe(world)))
 
 
 @pytest.mark.parametrize("key", sorted(ROUTES))
 def test_a_route_changes_state_once_for_the_allowed_and_never_for_the_refused(world_for, key):
     row = ROUTES[key]
-    world = world_for(row.plugins, row.token)
+    world = world_for(row.plugins, row.token, row.documents)
     if row.setup is not None:
         row.setup(world)
     for attempt in row.refused:
@@ -1735,7 +2244,7 @@ def test_registering_under_terms_in_force_records_their_acceptance(world_for):
 @pytest.mark.parametrize("key", sorted(READS_ONLY))
 def test_a_page_that_only_reads_changes_nothing_even_posted_to(world_for, key):
     _why, who, url = READS_ONLY[key]
-    world = world_for(READS_ONLY_PLUGINS.get(key, ()))
+    world = world_for(READS_ONLY_PLUGINS.get(key, ()), documents=key in READS_ONLY_DOCUMENTS)
     if key in READS_ONLY_SETUP:
         READS_ONLY_SETUP[key](world)
     outcome = drive(world, Drive(who, lambda w, c: post(c, url(w)), (200, 302), key))
@@ -1790,6 +2299,18 @@ class Cast:
     accounts: dict = field(default_factory=dict)
     case: object = None
     login_id: str = ""
+    upload_id: str = ""
+
+    def folder(self, kind: str):
+        return folder_of(self.case, kind)
+
+    def document(self, kind: str):
+        """The expert's document in the case's folder of ``kind``."""
+        return self.folder(kind).documents.in_order()[0]
+
+    def upload(self) -> Upload:
+        """The expert's upload into « expert → greffe et parties »."""
+        return UploadSpool(self.platform.settings.documents.uploads_dir, None).get(self.upload_id)
 
     def actor(self, key: str) -> Actor:
         if key == ANONYMOUS:
@@ -1805,7 +2326,8 @@ class Cast:
 
 
 CAST = (("admin", "administrateur", True), ("expert", "expert", False), ("coexpert", "expert", False),
-        ("lawyer", "avocat", False), ("other", "expert", False), ("gone", "expert", False))
+        ("lawyer", "avocat", False), ("other", "expert", False), ("gone", "expert", False),
+        ("sapiteur", "expert", False))
 CAST_KEYS = tuple(key for key, _profile, _admin in CAST)
 
 
@@ -1821,6 +2343,11 @@ def cast(platform) -> Cast:
         parties=[("Dupont", "demandeur", "physique"), ("Durand", "defendeur", "physique")],
         order_date=date(2018, 3, 15), expert=people.accounts["expert"])
     participants.add_participant(platform, operator, people.case, people.accounts["coexpert"], Role.CO_EXPERT)
+    participants.add_participant(platform, operator, people.case, people.accounts["sapiteur"], Role.SAPITEUR)
+    for kind in (FolderKind.EXPERT_GREFFE_PARTIES, FolderKind.MAGISTRAT_EXPERT):
+        stand_in_document(platform, people.folder(kind), people.accounts["expert"])
+    people.upload_id = stand_in_upload(platform, people.folder(FolderKind.EXPERT_GREFFE_PARTIES),
+                                       people.accounts["expert"])
     # Two designations of the TJ Angers: one to the case's expert, one inviting an address no account holds.
     for email in ("expert@example.test", "invited@example.test"):
         saisines.send_saisine(platform, operator, platform.root.jurisdictions["tj-angers"], expert_email=email,
@@ -1830,6 +2357,26 @@ def cast(platform) -> Cast:
     login = auth.authenticate(platform, LoginAttempt(provider="demo", params={"email": "lawyer@example.test"}))
     people.login_id = login.login_id
     return people
+
+
+def stand_in_document(platform, folder, depositor) -> None:
+    """A document of ``depositor`` in ``folder`` as a deposit leaves it, without sealed bytes."""
+    folder.documents.add_document(Document(
+        id=folder.documents.new_id(), title="Note.pdf", filename="Note.pdf", content_type="application/pdf",
+        size=len(PDF), sha256="0" * 64, depositor_id=depositor.id, party_id=None, nature=Nature.DOCUMENT,
+        number=None, version=1, previous_id=None, deposited_at=platform.now(), blob=None, file_id=b"\0" * 16,
+        segment_size=SEGMENT_SIZE, wrapped_key=b"", key_label=""))
+
+
+def stand_in_upload(platform, folder, uploader) -> str:
+    """An upload of ``uploader`` into ``folder``, described in the uploads folder (no data yet): its id."""
+    upload = Upload(id="U" * 32, account_id=uploader.id, expertise_id=folder.expertise.id,
+                    folder_path=path_of(folder), filename="Note.pdf", length=len(PDF), created_at=platform.now(),
+                    nature="document", replaces=None, wrapped_key=b"", key_label="", file_id=b"\0" * 16)
+    os.makedirs(os.path.join(platform.settings.documents.uploads_dir, upload.id))
+    with open(os.path.join(platform.settings.documents.uploads_dir, upload.id, "upload.json"), "w") as file:
+        file.write(upload.to_json())
+    return upload.id
 
 
 def refused_with(exception):
@@ -2132,6 +2679,82 @@ SERVICES_WITHOUT_CHANGE = {
     "folder_access.effective_right": "reads what a participant holds in a folder (its exception, or the matrix)",
 }
 
+# -- issue #16: documents, uploads, the export, notifications ------------------------------------
+#
+# The cast's documents and upload are stand-ins: stored as a deposit leaves
+# them, without sealed bytes (the cast has no token: every refusal comes
+# before a key or a byte is used; the uploads folder is checked unchanged too).
+
+DOCUMENT_READERS_REFUSED = (ANONYMOUS, "sapiteur", "lawyer", "admin")  # the confidential folder's outsiders
+UPLOAD_STRANGERS = (ANONYMOUS, "coexpert", "sapiteur", "lawyer")  # all but the expert, whose upload it is
+
+SERVICE_REFUSALS.update({
+    "documents.start_upload": [
+        (who, lambda c, who=who: start_upload(c.platform, c.actor(who), c.folder(FolderKind.EXPERT_GREFFE_PARTIES),
+                                              filename="Note.pdf", length=10), refused_with(Refused))
+        for who in (ANONYMOUS, "sapiteur", "lawyer", "admin")
+    ],
+    # Another's upload does not exist for an actor.
+    "documents.find_upload": [
+        *((who, lambda c, who=who: find_upload(c.platform, c.actor(who), c.upload_id), refused_with(UploadNotFound))
+          for who in (ANONYMOUS, "coexpert", "lawyer")),
+        ("expert", lambda c: find_upload(c.platform, c.actor("expert"), GUESSED_UPLOAD), refused_with(UploadNotFound)),
+    ],
+    "documents.upload_offset": [
+        (who, lambda c, who=who: upload_offset(c.platform, c.actor(who), c.upload()), refused_with(Refused))
+        for who in UPLOAD_STRANGERS
+    ],
+    "documents.receive_chunk": [
+        (who, lambda c, who=who: receive_chunk(c.platform, c.actor(who), c.upload(), 0, io.BytesIO(PDF).read,
+                                               len(PDF)), refused_with(Refused))
+        for who in UPLOAD_STRANGERS
+    ],
+    "documents.deposit_upload": [
+        (who, lambda c, who=who: deposit_upload(c.platform, c.actor(who), c.upload()), refused_with(Refused))
+        for who in UPLOAD_STRANGERS
+    ],
+    "documents.cancel_upload": [
+        (who, lambda c, who=who: cancel_upload(c.platform, c.actor(who), c.upload()), refused_with(Refused))
+        for who in UPLOAD_STRANGERS
+    ],
+    "documents.receive_document": [
+        (who, lambda c, who=who: receive_document(c.platform, c.actor(who), c.document(FolderKind.MAGISTRAT_EXPERT),
+                                                  "telechargement"), refused_with(Refused))
+        for who in DOCUMENT_READERS_REFUSED
+    ],
+    "documents.deliver_document": [
+        (who, lambda c, who=who: deliver_document(c.platform, c.actor(who), c.document(FolderKind.MAGISTRAT_EXPERT),
+                                                  "telechargement"), refused_with(Refused))
+        for who in DOCUMENT_READERS_REFUSED
+    ],
+    # Its depositor (the expert) and the case's managers withdraw it; the sapiteur reads it only.
+    "documents.withdraw_document": [
+        (who, lambda c, who=who: withdraw_document(c.platform, c.actor(who),
+                                                   c.document(FolderKind.EXPERT_GREFFE_PARTIES), "Erreur"),
+         refused_with(Refused))
+        for who in (ANONYMOUS, "sapiteur", "lawyer", "admin")
+    ],
+    "export.export_archive": [
+        *((who, lambda c, who=who: export_archive(c.platform, c.actor(who), c.case), refused_with(Refused))
+          for who in (ANONYMOUS, "lawyer", "admin")),
+        ("sapiteur", lambda c: export_archive(c.platform, c.actor("sapiteur"), c.folder(FolderKind.MAGISTRAT_EXPERT)),
+         refused_with(Refused)),
+    ],
+    "notifications.set_notification_mode": [
+        (ANONYMOUS, lambda c: set_notification_mode(c.platform, c.actor(ANONYMOUS), "digest"), refused_with(Refused)),
+        ("expert", lambda c: set_notification_mode(c.platform, c.actor("expert"), "pigeon"), refused_with(UserError)),
+    ],
+})
+
+SERVICES_WITHOUT_CHANGE.update({
+    "documents.entitled_accounts": "reads who may read a folder (a deposit's recipients, a document's receipts)",
+    "documents.paper_parties": "reads the parties served on paper whose side reads a folder",
+    "documents.keystore": "the platform's token: an object to encrypt with, nothing stored",
+    "documents.spool": "the host's uploads folder: an object uploads are stored with, nothing stored by itself",
+    "documents.read_document": "reads a document's bytes; no right checked: its callers, deliver_document and "
+                               "export_archive, require it first (refused above)",
+})
+
 
 def test_every_service_has_its_refusal():
     services = set(discover_services())
@@ -2160,23 +2783,28 @@ def service_db(storage):
 
 @pytest.mark.parametrize(("service", "index"), SERVICE_CASES,
                          ids=[f"{name}-{SERVICE_REFUSALS[name][i][0]}" for name, i in SERVICE_CASES])
-def test_a_service_called_without_the_right_refuses_stores_nothing_and_emits_nothing(service_db, service, index):
+def test_a_service_called_without_the_right_refuses_stores_nothing_and_emits_nothing(service_db, tmp_path,
+                                                                                     service, index):
     db, pm = service_db
     who, call, outcome = SERVICE_REFUSALS[service][index]
     dispatcher = OutboxDispatcher(db, pm)
-    settings = Settings(session_secret="table-secret")  # the invitations' tokens are signed with it
+    uploads_dir = str(tmp_path / "uploads")
+    settings = Settings(session_secret="table-secret",  # the invitations' tokens are signed with it
+                        documents=DocumentSettings(uploads_dir=uploads_dir),
+                        pkcs11=PKCS11Settings(module="/nonexistent/no-token.so", token_label="none"))  # never reached
     with open_platform(db, pm, dispatcher=dispatcher, settings=settings) as platform:
         people = cast(platform)
         platform.transaction.commit()  # the cast's own events are delivered here
-        case_id, login_id = people.case.id, people.login_id
-    before = database_state(db)
+        case_id, login_id, upload_id = people.case.id, people.login_id, people.upload_id
+    before, spool_before = database_state(db), spool_state(uploads_dir)
     db.recorder.events.clear()
 
     with open_platform(db, pm, dispatcher=dispatcher, settings=settings) as platform:
         people = Cast(platform, {key: platform.root.accounts.find_by_email(f"{key}@example.test")
-                                 for key in CAST_KEYS}, platform.root.expertises[case_id], login_id)
+                                 for key in CAST_KEYS}, platform.root.expertises[case_id], login_id, upload_id)
         outcome(lambda: call(people))
         platform.transaction.commit()  # as a careless caller would: the refusal left nothing to commit
 
     assert database_state(db) == before
+    assert spool_state(uploads_dir) == spool_before
     assert db.recorder.events == []

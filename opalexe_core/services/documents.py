@@ -228,7 +228,15 @@ def find_upload(platform: Platform, actor: Actor, upload_id: str) -> Upload:
     return upload
 
 
+def _own(actor: Actor, upload: Upload) -> None:
+    """An upload is its uploader's only: anybody else is refused (the views
+    find it with :func:`find_upload`, which answers « not found » first)."""
+    if actor.account_id is None or upload.account_id != actor.account_id:
+        raise Refused(_("Ce téléversement n'est pas le vôtre."))
+
+
 def _upload_folder(platform: Platform, actor: Actor, upload: Upload) -> Folder:
+    _own(actor, upload)
     try:
         folder = find_resource(platform.root, ("", *upload.folder_path))
     except KeyError:
@@ -258,6 +266,8 @@ def receive_chunk(platform: Platform, actor: Actor, upload: Upload, offset: int,
 
 
 def cancel_upload(platform: Platform, actor: Actor, upload: Upload) -> None:
+    """Abandon the actor's own upload (even where it may no longer deposit)."""
+    _own(actor, upload)
     spool(platform).remove(upload.id)
 
 
@@ -346,6 +356,8 @@ def deposit_upload(platform: Platform, actor: Actor, upload: Upload) -> Document
         previous.superseded_by = document.id
     recipients = tuple(account.id for account in entitled_accounts(platform, folder)
                        if account.id != actor.account_id)
+    for account_id in recipients:  # the dashboards' « Non lus »
+        platform.root.expertises.index.change_unread(account_id, expertise.id, 1)
     platform.emit(DocumentDeposited(
         at=document.deposited_at, actor=actor.facts(), object_path=path_of(document), expertise_id=expertise.id,
         folder_path=path_of(folder), document_id=document.id, sha256=sha256, depositor=actor.account_id,
@@ -433,6 +445,9 @@ def receive_document(platform: Platform, actor: Actor, document: Document, how: 
     if existing is not None:
         return existing
     receipt = document.receipts[account_id] = Receipt(account_id, platform.now(), how)
+    index = platform.root.expertises.index
+    if index.unread_count(account_id, expertise.id) > 0:  # none for a document deposited before it joined
+        index.change_unread(account_id, expertise.id, -1)
     folder = document.__parent__.__parent__
     platform.emit(DocumentReceived(  # its date is the receipt's
         at=receipt.at, actor=actor.facts(), object_path=path_of(document), expertise_id=expertise.id,

@@ -375,6 +375,23 @@ def test_each_participant_has_one_receipt_the_date_of_its_first_download(world, 
     assert received[0].at == first.at
 
 
+def test_the_dashboards_count_a_deposit_unread_until_its_first_receipt(world):
+    index, case_id = world.root.expertises.index, world.case.id
+    expert, magistrat, depositor = (world.actor(key).account.id for key in ("expert", "magistrat", "avocat1"))
+    before = {account: index.unread_count(account, case_id) for account in (expert, magistrat, depositor)}
+
+    document = world.deposit("avocat1", world.folder(FolderKind.PARTIE, "Dupont"))
+    world.deposit("avocat1", world.folder(FolderKind.PARTIE, "Dupont"))
+    assert index.unread_count(expert, case_id) == before[expert] + 2
+    assert index.unread_count(depositor, case_id) == before[depositor]  # its own deposits
+
+    deliver_document(world.platform, world.actor("expert"), document, "ouverture")
+    deliver_document(world.platform, world.actor("expert"), document, "telechargement")  # not a first receipt
+    world.platform.transaction.commit()
+    assert index.unread_count(expert, case_id) == before[expert] + 1
+    assert index.unread_count(magistrat, case_id) == before[magistrat] + 2
+
+
 def test_two_first_downloads_at_the_same_moment_make_one_receipt(app, world, events):
     """Two requests of one participant, each in its own transaction: the
     second to commit conflicts, is retried, and finds the receipt."""
