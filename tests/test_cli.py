@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from pytest_opalexe.checkout import checkout_root
+from pytest_opalexe.softhsm import with_token
 
 REPO_ROOT = checkout_root()
 
@@ -21,10 +22,7 @@ def ini(tmp_path, softhsm_token):
     """development.ini with its var/ in the test's folder and the test's
     token in place of the development one (SOFTHSM2_CONF names it)."""
     text = (REPO_ROOT / "development.ini").read_text().replace("%(here)s/var/", f"{tmp_path}/var/")
-    text = re.sub(r"^opalexe\.pkcs11\.softhsm2_conf = .*\n", "", text, flags=re.MULTILINE)
-    text = re.sub(r"^opalexe\.pkcs11\.token_label = .*$", f"opalexe.pkcs11.token_label = {softhsm_token.label}", text,
-                  flags=re.MULTILINE)
-    text = re.sub(r"^opalexe\.pkcs11\.pin = .*$", f"opalexe.pkcs11.pin = {softhsm_token.pin}", text, flags=re.MULTILINE)
+    text = with_token(text, softhsm_token)
     path = tmp_path / "site.ini"
     path.write_text(text)
     return path

@@ -10,6 +10,7 @@ import pytest
 from asn1crypto import crl, pem, x509
 
 from pytest_opalexe.checkout import checkout_root
+from pytest_opalexe.softhsm import with_token
 
 OPALEXE = str(Path(sys.executable).with_name("opalexe"))
 
@@ -17,9 +18,7 @@ OPALEXE = str(Path(sys.executable).with_name("opalexe"))
 @pytest.fixture
 def ini(tmp_path, softhsm_token):
     text = (checkout_root() / "development.ini").read_text().replace("%(here)s/var/", f"{tmp_path}/var/")
-    text = text.replace("opalexe.plugins.disabled =\n", "opalexe.plugins.disabled =\n"
-                        f"opalexe.pkcs11.module = {softhsm_token.module_path}\n"
-                        f"opalexe.pkcs11.token_label = {softhsm_token.label}\n")
+    text = with_token(text, softhsm_token, pin=False)
     path = tmp_path / "site.ini"
     path.write_text(text)
     return path

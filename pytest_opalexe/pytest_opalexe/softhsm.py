@@ -19,6 +19,7 @@ active at a time, and code under test should load the module through
 import contextlib
 import glob
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -50,6 +51,21 @@ def find_util() -> str:
     if path is None:
         raise MissingBinaryError(UTIL, "softhsm2")
     return path
+
+
+_PKCS11_LINE = re.compile(r"^opalexe\.pkcs11\.\w+ = .*\n", re.MULTILINE)
+
+
+def with_token(ini_text: str, token: "SoftHSMToken", *, pin: bool = True) -> str:
+    """An ini's text with its ``opalexe.pkcs11.*`` lines (development.ini's
+    token) replaced by ``token``'s, put under ``[app:main]``; without ``pin``
+    the PIN is left to ``OPALEXE_PKCS11_PIN``. ``SOFTHSM2_CONF`` (the token's
+    ``env``) must name the token to the process."""
+    lines = [f"opalexe.pkcs11.module = {token.module_path}\n", f"opalexe.pkcs11.token_label = {token.label}\n"]
+    if pin:
+        lines.append(f"opalexe.pkcs11.pin = {token.pin}\n")
+    text = _PKCS11_LINE.sub("", ini_text)
+    return text.replace("[app:main]\n", "[app:main]\n" + "".join(lines), 1)
 
 
 class SoftHSMToken:

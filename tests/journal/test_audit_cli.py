@@ -25,6 +25,7 @@ from opalexe_core.journal.signer import KEY_LABEL
 from opalexe_core.journal.store import JOURNAL_KEY
 from opalexe_core.storage import open_db, opened
 from pytest_opalexe.checkout import checkout_root
+from pytest_opalexe.softhsm import with_token
 from pytest_opalexe.web import browser_client, close_app, demo_login
 
 REPO_ROOT = checkout_root()
@@ -36,10 +37,8 @@ SCRIPT = REPO_ROOT / "scripts" / "verify_journal_extract.py"
 def ini(tmp_path, softhsm_token):
     text = (REPO_ROOT / "development.ini").read_text().replace("%(here)s/var/", f"{tmp_path}/var/")
     text = text.replace("opalexe.outbox.sweep_seconds = 30", "opalexe.outbox.sweep_seconds = 0\n"
-                        "opalexe.journal.sequence_seconds = 0\n"
-                        f"opalexe.pkcs11.module = {softhsm_token.module_path}\n"
-                        f"opalexe.pkcs11.token_label = {softhsm_token.label}\n"
-                        f"opalexe.pkcs11.pin = {softhsm_token.pin}\n")
+                        "opalexe.journal.sequence_seconds = 0\n")
+    text = with_token(text, softhsm_token)
     path = tmp_path / "site.ini"
     path.write_text(text)
     return path
