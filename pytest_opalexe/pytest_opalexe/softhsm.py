@@ -68,6 +68,11 @@ def with_token(ini_text: str, token: "SoftHSMToken", *, pin: bool = True) -> str
     return text.replace("[app:main]\n", "[app:main]\n" + "".join(lines), 1)
 
 
+def without_token(ini_text: str) -> str:
+    """An ini's text without its ``opalexe.pkcs11.*`` lines: no token at all."""
+    return _PKCS11_LINE.sub("", ini_text)
+
+
 class SoftHSMToken:
     """An initialized SoftHSM token in a temporary directory."""
 

@@ -56,7 +56,7 @@ def some_traffic(ini) -> str:
             client = browser_client(app)
             demo_login(client, who)
             home = client.get("/")
-            url = next(u for u in re.findall(r'href="([^"]+)"', home.text) if "/expertises/" in u)
+            url = next(u for u in re.findall(r'href="([^"]+/expertises/[0-9a-f]+/)"', home.text))
             client.get(url)
             client.get(url + "journal", status="*")
         client.get("/comptes/", status=403)
