@@ -8,7 +8,9 @@ allowed change emits. The routes are discovered from Pyramid's introspection
 or that names no request method, of the core and of every installed plugin.
 A new one without its row fails :func:`test_every_state_changing_route_has_its_row`:
 add the row (or, for a page that only reads, an entry of :data:`READS_ONLY`
-with the reason, which is checked too).
+with the reason, which is checked too). An address whose views are limited
+to several unsafe methods may have one row per method instead
+(``route:/televersements/{id} PATCH`` and ``… DELETE``).
 
 Left out of the discovery, with the reason:
 
@@ -22,11 +24,16 @@ Left out of the discovery, with the reason:
   (``/connexion/demo``, GET) only lists accounts, its buttons post to
   ``/authentification/demo``, which is in the table.
 
+  One exception, in the table: a document's download and opening and the
+  ZIP exports (issue #16) are links, GET, and the first one records the
+  reader's receipt (``DocumentReceived``). They name no request method, so
+  they are discovered; their rows drive them by GET.
+
 For each row, the allowed drive must yield exactly the row's events, in order,
 as a plugin of the test receives them after commit (``opalexe_event_committed``),
 and each refused drive none, with the database exactly as before (every
 object reachable from the ZODB root at the same revision:
-:func:`database_state`).
+:func:`database_state`) and the uploads folder too (:func:`spool_state`).
 
 **Every service** of :mod:`opalexe_core.services` (a public function whose
 first parameter is ``platform``) is in :data:`SERVICE_REFUSALS` (called
