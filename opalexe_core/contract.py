@@ -1073,3 +1073,27 @@ class RevocationListPublished(DomainEvent):
     crl_number: int
     next_update: datetime
     revoked: int
+
+
+# -- issue #19: the platform's software certificates, as a login provider sees them --------
+
+
+@dataclass(frozen=True)
+class SoftwareCertificateFacts:
+    """A software certificate the platform's CA issued, as its register
+    recorded it: ``serial`` (hexadecimal), for the account ``account_id`` in
+    the case ``expertise_id``, its subject and SHA-256 ``fingerprint_sha256``
+    (hex), its validity, and ``revoked_at`` once revoked."""
+
+    serial: str
+    account_id: str
+    expertise_id: str
+    subject: str
+    fingerprint_sha256: str
+    not_before: datetime
+    not_after: datetime
+    revoked_at: datetime | None = None
+
+    @property
+    def revoked(self) -> bool:
+        return self.revoked_at is not None

@@ -41,7 +41,7 @@ from typing import TypeVar
 
 from ZODB.POSException import ConflictError
 
-from .contract import AccountFacts
+from .contract import AccountFacts, SoftwareCertificateFacts
 from .resources.plugin_areas import PluginArea, check_name
 from .resources.root import get_root
 from .storage import opened
@@ -193,6 +193,16 @@ class PluginServices:
     def account(self, account_id: str) -> AccountFacts | None:
         account = self._accounts().get(account_id)
         return account.facts() if account is not None else None
+
+    def software_certificate(self, fingerprint_sha256: str) -> SoftwareCertificateFacts | None:
+        """The record of the software certificate whose SHA-256 (hex) is
+        ``fingerprint_sha256``, as the platform's CA registered it when it
+        issued it (its account, its case, whether it is revoked), or ``None``
+        when the platform never issued it. Read-only, in a request."""
+        if self.request is None:
+            raise ServicesUnavailable("certificates are read in a request")
+        record = self.request.opalexe_root.certificates.by_sha256(fingerprint_sha256)
+        return record.facts() if record is not None else None
 
     def _accounts(self):
         if self.request is None:

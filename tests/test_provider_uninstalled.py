@@ -9,7 +9,8 @@ from pytest_opalexe.web import test_settings as settings_for
 
 PROVIDERS = {"auth_certeurope": ("certeurope", "/connexion/carte-expert"),
              "auth_justice": ("justice", "/connexion/carte-agent"),
-             "auth_rpva": ("rpva", "/connexion/cle-avocat")}
+             "auth_rpva": ("rpva", "/connexion/cle-avocat"),
+             "auth_certificat_logiciel": ("certificat_logiciel", "/connexion/certificat-logiciel")}
 
 
 @pytest.mark.parametrize("removed", sorted(PROVIDERS))

@@ -47,6 +47,15 @@ class IssuedCertificate(Persistent):
     def valid_at(self, moment: datetime) -> bool:
         return not self.revoked and self.not_before <= moment < self.not_after
 
+    def facts(self):
+        """What a plugin may know of this certificate (plain data)."""
+        from ..contract import SoftwareCertificateFacts
+
+        return SoftwareCertificateFacts(
+            serial=self.serial_hex, account_id=self.account_id, expertise_id=self.expertise_id,
+            subject=self.subject, fingerprint_sha256=self.fingerprint_sha256, not_before=self.not_before,
+            not_after=self.not_after, revoked_at=self.revoked_at)
+
 
 class CertificateRegistry(Persistent):
     """``root.certificates``: the CA's certificate (DER, also kept on the
