@@ -26,7 +26,7 @@ def one(entries):
 
 def case_url(client):
     home = client.get("/")
-    return next(link for link in re.findall(r'href="([^"]+)"', home.text) if "/expertises/" in link)
+    return next(link for link in re.findall(r'href="([^"]+/expertises/[0-9a-f]+/)"', home.text))
 
 
 def test_a_page_read_is_journaled_once_with_the_reader(testapp, recorder):

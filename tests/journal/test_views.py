@@ -20,7 +20,7 @@ def app(tmp_path):
 
 
 def case_url(client):
-    return next(u for u in re.findall(r'href="([^"]+)"', client.get("/").text) if "/expertises/" in u)
+    return next(u for u in re.findall(r'href="([^"]+/expertises/[0-9a-f]+/)"', client.get("/").text))
 
 
 def rows(page) -> list[str]:

@@ -182,8 +182,11 @@ def test_a_person_without_the_right_gets_nothing_not_even_a_name_or_a_count(app,
         answer = lawyer.get(path, status=403)
         assert "Note confidentielle" not in answer.text and "Accès refusé" in answer.text
     for path in ("/", paths["case"]):
-        page = lawyer.get(path).text
-        assert "Note confidentielle" not in page and "magistrat→expert" not in page
+        page = lawyer.get(path)
+        assert "Note confidentielle" not in page.text
+        folders = page.html.select_one("#coffres")  # (the matrix, shown to all, names every folder)
+        assert folders is None or "magistrat→expert" not in folders.text
+    assert "magistrat" not in lawyer.get(paths["case"]).html.select_one("#coffres ul.folders").text
     archive = zipfile.ZipFile(io.BytesIO(lawyer.get(paths["case"] + "export.zip").body))
     assert not [name for name in archive.namelist() if "confidentielle" in name or "magistrat" in name]
     assert "confidentielle" not in archive.read("manifeste.csv").decode()
