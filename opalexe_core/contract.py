@@ -1097,3 +1097,20 @@ class SoftwareCertificateFacts:
     @property
     def revoked(self) -> bool:
         return self.revoked_at is not None
+
+
+# -- Issue #15 (continued): the designation order attached to a designation ----------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class SaisineOrderAttached(DomainEvent):
+    """The court's clerk attached the designation order (a PDF, sealed) to a
+    designation still waiting for the expert's answer; a second one replaces
+    the first. It is deposited in the case's «greffe→expert-parties» folder
+    when the expert accepts."""
+
+    kind = "saisine.order_attached"
+    saisine_id: str
+    filename: str
+    size: int
+    sha256: str

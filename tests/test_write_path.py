@@ -99,6 +99,7 @@ from opalexe_core.api import (
     SaisineAccepted,
     SaisineClaimed,
     SaisineDeclined,
+    SaisineOrderAttached,
     SaisineSent,
     SiteSettingsChanged,
     SoftwareCertificateIssued,
@@ -1201,6 +1202,40 @@ def saisine_post(view: str, fields: dict | None = None, csrf: bool = True):
     return act
 
 
+ORDER_PDF = b"%PDF-1.4\n" + b"%" * 1500  # the designation order, a small PDF
+
+
+def order_attached(world) -> None:
+    """A row's setup: the clerk attached the designation order (through the service)."""
+    with platform_of(world.app) as platform:
+        clerk = Actor(platform.root.accounts.find_by_email(demo_email("greffier")), AuthMethod.DEMO)
+        saisines.attach_order(platform, clerk, platform.root.saisines[world.saisine_id], filename="Ordonnance.pdf",
+                              length=len(ORDER_PDF), read=io.BytesIO(ORDER_PDF).read)
+        platform.transaction.commit()
+
+
+def order_form(data: bytes = ORDER_PDF, filename: str = "Ordonnance.pdf"):
+    """« Joindre l'ordonnance » of the designation's page (the clerk's form)."""
+
+    def act(world, client):
+        form = client.get(saisine_url(world)).forms["order-form"]
+        form["file"] = webtest.Upload(filename, data, "application/pdf")
+        return form.submit(expect_errors=True)
+
+    return act
+
+
+def order_post(csrf: bool = True, with_file: bool = True):
+    """A post to « ordonnance » as the form would send it, for those the page shows no form."""
+
+    def act(world, client):
+        fields = {"csrf_token": token(client)} if csrf else {}
+        files = [("file", "Ordonnance.pdf", ORDER_PDF)] if with_file else []
+        return client.post(saisine_url(world) + "ordonnance", fields, upload_files=files, expect_errors=True)
+
+    return act
+
+
 NEW_MAGISTRATE = "luc.perrin@example.test"
 INSURER = "igor.assur@example.test"
 NEW_EXPERT = "lucie.blanc@example.test"
@@ -1495,7 +1530,7 @@ ROUTES.update({
         ),
     ),
     "Saisines:nouvelle": Row(
-        allowed=Drive("greffier", send_designation(registered=demo_email("coexpert")), (302,), lands="/saisines/"),
+        allowed=Drive("greffier", send_designation(registered=demo_email("coexpert")), (302,)),  # to its page
         events=(SaisineSent,),
         observe=saisine_count,
         expect=one_more,
@@ -1530,10 +1565,12 @@ ROUTES.update({
             Drive("expert", saisine_post("refuser", {"reason": "Non"}, csrf=False), (400,), "no CSRF token"),
         ),
     ),
+    # The designation carries its order: accepting deposits it in the new case (issue 15 meets issue 16).
     "Saisine:accepter": Row(
-        setup=designation_sent,
+        documents=True,
+        setup=lambda world: (designation_sent(world), order_attached(world)),
         allowed=Drive("expert", accept_designation(), (302,)),
-        events=(SaisineAccepted,),
+        events=(SaisineAccepted, DocumentDeposited),
         observe=lambda world: (on_saisine(lambda saisine: saisine.status)(world), case_count(world)),
         expect=lambda before, after: before[0] == "envoyee" and after == ("acceptee", before[1] + 1),
         refused=(
@@ -1562,6 +1599,31 @@ ROUTES.update({
                   "a token nobody sent (back with an error)", "/"),
             Drive("expert", saisine_post("recevoir", {"jeton": lambda w: w.invitation}, csrf=False), (400,),
                   "no CSRF token"),
+        ),
+    ),
+})
+
+ROUTES.update({
+    # The clerk attaches the designation order: sealed into a blob of the designation (the uploads
+    # folder, its way in, is left empty: the state witness covers it).
+    "Saisine:ordonnance": Row(
+        documents=True,
+        setup=designation_sent,
+        allowed=Drive("greffier", order_form(), (302,)),
+        events=(SaisineOrderAttached,),
+        observe=on_saisine(lambda saisine: saisine.order.sha256 if saisine.order is not None else None),
+        expect=lambda before, after: before is None and after == hashlib.sha256(ORDER_PDF).hexdigest(),
+        refused=(
+            Drive(ANONYMOUS, order_post(), (302,), "anonymous: to the login page", "/connexion"),
+            Drive("expert", order_post(), (403,), "the addressed expert reads the order, does not attach it"),
+            Drive("magistrat", order_post(), (403,), "the court's magistrate is not its clerk"),
+            Drive("avocat1", order_post(), (403,), "a lawyer does not even see the designation"),
+            Drive("greffier", order_form(b"PK\x03\x04" + b"\0" * 600), (302,),
+                  "a ZIP named .pdf: back with the error, nothing stored"),
+            Drive("greffier", order_form(b"\x89PNG\r\n\x1a\n" + b"\0" * 600, "Ordonnance.png"), (302,),
+                  "an image: the order is a PDF"),
+            Drive("greffier", order_post(with_file=False), (302,), "no file chosen"),
+            Drive("greffier", order_post(csrf=False), (400,), "no CSRF token"),
         ),
     ),
 })
@@ -2655,6 +2717,18 @@ SERVICE_REFUSALS.update({
                                                          designation()), refused_with(Refused))
         for who in (ANONYMOUS, "other", "coexpert", "lawyer", "admin")
     ],
+    # Only the court's clerks attach the order; they and the addressed expert read it.
+    "saisines.attach_order": [
+        (who, lambda c, who=who: saisines.attach_order(c.platform, c.actor(who), c.saisine("expert@example.test"),
+                                                       filename="Ordonnance.pdf", length=len(ORDER_PDF),
+                                                       read=io.BytesIO(ORDER_PDF).read), refused_with(Refused))
+        for who in (ANONYMOUS, "expert", "lawyer", "admin")
+    ],
+    "saisines.read_order": [
+        (who, lambda c, who=who: saisines.read_order(c.platform, c.actor(who), c.saisine("expert@example.test")),
+         refused_with(Refused))
+        for who in (ANONYMOUS, "other", "coexpert", "lawyer", "admin")
+    ],
     "saisines.decline_saisine": [
         (who, lambda c, who=who: saisines.decline_saisine(c.platform, c.actor(who),
                                                           c.saisine("expert@example.test"), "Conflit d'intérêts"),
@@ -2685,6 +2759,7 @@ SERVICES_WITHOUT_CHANGE = {
     "expertises.check_case_data": "reads: the checks of a designation order's facts, shared by create_expertise, "
                                   "preview_case_name, build_case and send_saisine, which require the right first",
     "folder_access.matrix_right": "reads what the rights matrix alone gives a participant in a folder",
+    "saisines.may_read_order": "answers whether an actor reads a designation's order (read_order's check)",
     "folder_access.effective_right": "reads what a participant holds in a folder (its exception, or the matrix)",
 }
 

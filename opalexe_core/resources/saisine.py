@@ -26,6 +26,31 @@ def court_principal(jurisdiction_code: str, profile: Profile | str) -> str:
     return f"court:{jurisdiction_code}:{Profile(profile).value}"
 
 
+class SaisineOrder(Persistent):
+    """The designation order the clerk attached to a designation: a PDF
+    sealed under the platform's master key exactly as a document is (see
+    :mod:`opalexe_core.services.sealing`), in a ZODB blob of its own (the
+    uploads folder's expiry does not reach it). When the expert accepts, the
+    case's «greffe→expert-parties» document shares this blob."""
+
+    __name__ = "ordonnance"
+
+    def __init__(self, *, filename: str, content_type: str, size: int, sha256: str, blob, file_id: bytes,
+                 segment_size: int, wrapped_key: bytes, key_label: str, attached_by: str | None,
+                 attached_at: datetime):
+        self.filename = filename
+        self.content_type = content_type
+        self.size = size
+        self.sha256 = sha256
+        self.blob = blob
+        self.file_id = file_id
+        self.segment_size = segment_size
+        self.wrapped_key = wrapped_key
+        self.key_label = key_label
+        self.attached_by = attached_by
+        self.attached_at = attached_at
+
+
 class Saisine(Persistent):
     """One designation. ``case``: the facts of the order as the clerk gave
     them (court numbers, dates, mission, consignation, parties as
@@ -34,6 +59,7 @@ class Saisine(Persistent):
 
     __parent__ = None
     __name__ = None
+    order: SaisineOrder | None = None  # the designation order, once the clerk attached it (issue 15)
 
     def __init__(self, *, jurisdiction_code: str, sent_by: str | None, sent_at: datetime, expert_email: str,
                  expert_account_id: str | None, case: dict):

@@ -9,6 +9,15 @@ carries a token signed with the platform's secret
 whoever opens that link receives the designation (:func:`claim_saisine`),
 which proves it reads that mailbox. The token is stored nowhere, not even
 in the event, so the journal never holds it.
+
+The designation order (a PDF) travels with the designation: the clerk
+attaches it (:func:`attach_order`); its bytes go through the documents'
+uploads folder, sealed under the platform's master key as they arrive, and
+the sealed file becomes a blob of the designation at once (the uploads
+folder's expiry cannot reach it). Only the court's clerks and the addressed
+expert read it (:func:`read_order`). When the expert accepts, it becomes a
+document of the new case's «greffe→expert-parties» folder, deposited by the
+clerk (:func:`accept_saisine`).
 """
 
 from __future__ import annotations
@@ -17,20 +26,42 @@ import hashlib
 import hmac
 
 from ..contract import (
+    DocumentDeposited,
+    FolderKind,
     Profile,
     SaisineAccepted,
     SaisineClaimed,
     SaisineDeclined,
+    SaisineOrderAttached,
     SaisineSent,
     SaisineStatus,
     UserError,
 )
+from ..formats import FormatError, clean_filename
 from ..i18n import _
+from ..keystore import KeyStoreError
 from ..permissions import ANSWER, CREATE, SEND_SAISINE
 from ..resources.accounts import normalize_email
-from ..resources.saisine import Saisine
+from ..resources.documents import Document, Nature
+from ..resources.saisine import Saisine, SaisineOrder
+from .documents import (
+    Delivery,
+    DocumentError,
+    _blob_of,
+    _check_format,
+    _check_size,
+    _key_trouble,
+    entitled_accounts,
+    paper_parties,
+    path_of,
+    read_document,
+    spool,
+)
 from .expertises import STRUCTURAL, CaseData, ExpertiseError, build_case, check_case_data
-from .platform import Actor, Platform
+from .platform import Actor, Platform, Refused
+from .uploads import UploadError
+
+PDF = "application/pdf"
 
 
 def invitation_token(secret: str, saisine_id: str) -> str:
@@ -132,7 +163,129 @@ def accept_saisine(platform: Platform, actor: Actor, saisine: Saisine, data: Cas
     saisine.expertise_id = expertise.id
     platform.event(SaisineAccepted, actor, expertise, expertise_id=expertise.id, name=expertise.name,
                    jurisdiction_code=expertise.jurisdiction_code, participants=tuple(joined), saisine_id=saisine.id)
+    if saisine.order is not None:
+        _deposit_order(platform, actor, saisine, expertise)
     return expertise
+
+
+def _folder_of(expertise, kind: str):
+    """The case's first folder of ``kind`` (folders nest)."""
+    todo = list(expertise.folders.values())
+    while todo:
+        folder = todo.pop(0)
+        if folder.kind == kind:
+            return folder
+        todo.extend(child for child in folder.values() if hasattr(child, "kind"))
+    return None
+
+
+def _deposit_order(platform: Platform, actor: Actor, saisine: Saisine, expertise) -> Document | None:
+    """The designation order becomes a document of the new case's
+    «greffe→expert-parties» folder, deposited by the clerk who sent the
+    designation, available now: the second event of the acceptance, a
+    :class:`DocumentDeposited` like any deposit's (its ``actor`` is the
+    accepting expert, its ``depositor`` the clerk), so its participants are
+    notified and their receipts recorded as for any document."""
+    order = saisine.order
+    folder = _folder_of(expertise, FolderKind.GREFFE_EXPERT_PARTIES)
+    if folder is None:  # a plugin's folder tree without it: the order stays on the designation's page
+        return None
+    depositor = order.attached_by or saisine.sent_by
+    document = Document(
+        id=folder.documents.new_id(), title=order.filename, filename=order.filename, content_type=order.content_type,
+        size=order.size, sha256=order.sha256, depositor_id=depositor, party_id=None, nature=Nature.DOCUMENT,
+        number=None, version=1, previous_id=None, deposited_at=platform.now(), blob=order.blob,
+        file_id=order.file_id, segment_size=order.segment_size, wrapped_key=order.wrapped_key,
+        key_label=order.key_label,
+    )
+    folder.documents.add_document(document)
+    recipients = tuple(account.id for account in entitled_accounts(platform, folder) if account.id != depositor)
+    for account_id in recipients:  # the dashboards' « Non lus »
+        platform.root.expertises.index.change_unread(account_id, expertise.id, 1)
+    platform.emit(DocumentDeposited(
+        at=document.deposited_at, actor=actor.facts(), object_path=path_of(document), expertise_id=expertise.id,
+        folder_path=path_of(folder), document_id=document.id, sha256=document.sha256, depositor=depositor,
+        filename=document.filename, size=document.size, title=document.title, content_type=document.content_type,
+        version=1, previous_id=None, recipients=recipients,
+        paper_parties=tuple(party.name for party in paper_parties(platform, folder)),
+    ))
+    return document
+
+
+def _court_clerk(platform: Platform, actor: Actor, saisine: Saisine) -> bool:
+    jurisdiction = platform.root.jurisdictions.get(saisine.jurisdiction_code)
+    return jurisdiction is not None and platform.allows(actor, SEND_SAISINE, jurisdiction)
+
+
+def _pdf_only(platform: Platform, filename: str, head: bytes) -> str:
+    content_type = _check_format(platform, filename, head)
+    if content_type != PDF:
+        raise DocumentError(_("L'ordonnance de désignation se joint en PDF."), "file", status=415)
+    return content_type
+
+
+def attach_order(platform: Platform, actor: Actor, saisine: Saisine, *, filename: str, length: int,
+                 read) -> SaisineOrder:
+    """The court's clerk attaches the designation order to ``saisine``
+    (still waiting for the expert's answer): ``length`` bytes of a PDF named
+    ``filename``, read with ``read(n)``, within the documents' size and
+    format settings. They are sealed as they are read (through the uploads
+    folder, as a deposit's are), then kept in a blob of the designation; a
+    refused file leaves nothing behind. A second order replaces the first."""
+    if not _court_clerk(platform, actor, saisine):
+        raise Refused(_("Seul le greffe de la juridiction joint l'ordonnance de désignation."))
+    _pending(saisine)
+    try:
+        filename = clean_filename(filename or "")
+    except FormatError:
+        raise DocumentError(_("Choisissez le fichier PDF de l'ordonnance de désignation."), "file") from None
+    if not filename.lower().endswith(".pdf"):
+        raise DocumentError(_("L'ordonnance de désignation se joint en PDF."), "file", status=415)
+    _check_format(platform, filename)
+    _check_size(platform, length)
+    uploads = spool(platform)
+    uploads.purge(platform.now(), platform.settings.documents.upload_expiry)
+    try:
+        upload = uploads.create(account_id=actor.account_id or "", expertise_id="", folder_path=path_of(saisine),
+                                filename=filename, length=length, nature=Nature.DOCUMENT, replaces=None,
+                                now=platform.now())
+    except KeyStoreError as error:
+        raise _key_trouble(error) from None
+    try:
+        uploads.append(upload, 0, read, length, check_head=lambda head: _pdf_only(platform, filename, head))
+        sha256, _key = uploads.finish(upload)
+        blob = _blob_of(uploads.data_path(upload))  # its own link to the sealed file
+    except UploadError:
+        raise DocumentError(_("Le fichier n'a pas été entièrement reçu : envoyez-le de nouveau."), "file") from None
+    except KeyStoreError as error:
+        raise _key_trouble(error) from None
+    finally:
+        uploads.remove(upload.id)
+    saisine.order = SaisineOrder(
+        filename=filename, content_type=PDF, size=length, sha256=sha256, blob=blob, file_id=upload.file_id,
+        segment_size=upload.segment_size, wrapped_key=upload.wrapped_key, key_label=upload.key_label,
+        attached_by=actor.account_id, attached_at=platform.now())
+    saisine.order.__parent__ = saisine
+    platform.event(SaisineOrderAttached, actor, saisine, saisine_id=saisine.id, filename=filename, size=length,
+                   sha256=sha256)
+    return saisine.order
+
+
+def may_read_order(platform: Platform, actor: Actor, saisine: Saisine) -> bool:
+    """Whether ``actor`` reads the designation's order: the court's clerks
+    and the expert it is addressed to, nobody else."""
+    return _court_clerk(platform, actor, saisine) or (
+        actor.account_id is not None and actor.account_id == saisine.expert_account_id)
+
+
+def read_order(platform: Platform, actor: Actor, saisine: Saisine) -> Delivery:
+    """The bytes of the designation's order, for the court's clerks and the
+    addressed expert (who reads it before answering)."""
+    if not may_read_order(platform, actor, saisine):
+        raise Refused(_("Seuls le greffe de la juridiction et l'expert désigné lisent l'ordonnance de désignation."))
+    if saisine.order is None:
+        raise DocumentError(_("Aucune ordonnance de désignation n'est jointe à cette désignation."), status=404)
+    return read_document(platform, saisine.order)
 
 
 def decline_saisine(platform: Platform, actor: Actor, saisine: Saisine, reason: str) -> None:

@@ -5,6 +5,7 @@ invitation, accept it, decline it)."""
 import colander
 import deform
 from pyramid.httpexceptions import HTTPForbidden, HTTPFound
+from pyramid.response import Response
 from pyramid.view import view_config
 
 from ..contract import Profile, UserError
@@ -14,10 +15,22 @@ from ..i18n import _
 from ..labels import PARTY_SIDE_LABELS, SAISINE_STATUS_LABELS
 from ..permissions import ANSWER, PUBLIC, SEND_SAISINE, VIEW
 from ..resources.saisine import Saisine, Saisines
+from ..services.documents import DocumentError, DocumentIntegrityError, human_size
 from ..services.expertises import ExpertiseError, preview_case_name
-from ..services.saisines import accept_saisine, case_of, claim_saisine, decline_saisine, send_saisine
-from . import back_to, submit
+from ..services.platform import Refused
+from ..services.saisines import (
+    accept_saisine,
+    attach_order,
+    case_of,
+    claim_saisine,
+    decline_saisine,
+    may_read_order,
+    read_order,
+    send_saisine,
+)
+from . import back_to, refused, submit
 from .creation import case_journey
+from .documents import _content_disposition, _error_page
 from .expertises import day, local, person_name
 from .home import court_name
 
@@ -100,11 +113,12 @@ def new_saisine(context, request):
                 error.field = "registered"  # beside the field the address came from
             raise
         if saisine.expert_account_id:
-            message = _("Désignation envoyée : l'expert la trouve sur son tableau de bord.")
+            message = _("Désignation envoyée : l'expert la trouve sur son tableau de bord. Joignez-y maintenant "
+                        "l'ordonnance de désignation.")
         else:
             message = _("Désignation envoyée : l'expert, qui n'est pas encore inscrit, reçoit une invitation par "
-                        "courrier électronique.")
-        return back_to(request, request.resource_url(context), message)
+                        "courrier électronique. Joignez-y maintenant l'ordonnance de désignation.")
+        return back_to(request, request.resource_url(saisine), message)
 
     return submit(request, form, page, run)
 
@@ -115,8 +129,18 @@ def saisine(context, request):
     can_answer = bool(request.has_permission(ANSWER, context))
     form = make_form(DeclineSchema, request, _("Refuser la désignation"), formid="decline-form",
                      action=request.resource_url(context, "refuser")) if can_answer else None
+    platform, actor = request.opalexe_platform, request.opalexe_actor
+    order = context.order
+    settings = platform.settings.documents
     return {"saisine": context, "info": summary(request, context), "can_answer": can_answer,
             "decline": form.render() if form is not None else "",
+            "order": {"filename": order.filename, "size": human_size(order.size), "sha256": order.sha256,
+                      "url": request.resource_url(context, "ordonnance.pdf")}
+            if order is not None and may_read_order(platform, actor, context) else None,
+            "can_attach": context.pending and clerk_court(request) is not None
+            and clerk_court(request).code == context.jurisdiction_code,
+            "attach_url": request.resource_url(context, "ordonnance"),
+            "max_size_label": human_size(settings.max_size),
             "parties": [{"name": name, "side": PARTY_SIDE_LABELS.get(side, side)} for name, side, _kind in
                         case.get("parties", ())],
             "order_date": day(case.get("order_date")), "report_due": day(case.get("report_due")),
@@ -190,3 +214,53 @@ def claim(context, request):
         return back_to(request, request.resource_url(request.opalexe_root), error.message, "error")
     return back_to(request, request.resource_url(context), _("La désignation vous est adressée : acceptez-la ou "
                                                               "refusez-la."))
+
+
+@view_config(context=Saisine, name="ordonnance", request_method="POST", permission=VIEW)
+def attach(context, request):
+    """The clerk's « Joindre l'ordonnance » (a multipart form of the
+    designation's page): one PDF, sealed and kept with the designation."""
+    here = request.resource_url(context)
+    field = request.POST.get("file")
+    if field is None or not hasattr(field, "file"):
+        request.tm.doom()
+        return back_to(request, here, _("Choisissez le fichier PDF de l'ordonnance de désignation."), "error")
+    stream = field.file
+    stream.seek(0, 2)
+    length = stream.tell()
+    stream.seek(0)
+    try:
+        attach_order(request.opalexe_platform, request.opalexe_actor, context, filename=field.filename,
+                     length=length, read=stream.read)
+    except Refused as error:
+        refused(request, error)
+        return _error_page(request, _("Accès refusé"), error.message)
+    except UserError as error:
+        request.tm.doom()  # nothing stored: the sealed bytes are gone with the uploads folder's entry
+        return back_to(request, here, error.message, "error")
+    return back_to(request, here, _("Ordonnance de désignation jointe : l'expert peut la lire avant de répondre."))
+
+
+@view_config(context=Saisine, name="ordonnance.pdf", request_method="GET", permission=VIEW)
+def order_file(context, request):
+    """The designation's order, in the browser's viewer: for the court's
+    clerks and the addressed expert only (the service checks)."""
+    try:
+        delivery = read_order(request.opalexe_platform, request.opalexe_actor, context)
+    except DocumentIntegrityError as error:
+        request.tm.doom()
+        request.response.status = 500
+        return _error_page(request, _("Document altéré"), error.message)
+    except UserError as error:
+        refused(request, error)
+        if isinstance(error, DocumentError):
+            request.response.status = error.status
+        return _error_page(request, _("Accès refusé"), error.message)
+    order = context.order
+    response = Response(app_iter=delivery.chunks, content_type=order.content_type, conditional_response=False)
+    response.content_length = order.size
+    response.headers["Content-Disposition"] = _content_disposition("inline", order.filename)
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; object-src 'self'; style-src 'unsafe-inline'"
+    return response

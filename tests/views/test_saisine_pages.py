@@ -53,7 +53,8 @@ def test_an_unregistered_expert_is_invited_by_mail_and_accepts_from_its_link(app
     form_page = clerk.get("/saisines/nouvelle")
     sent = clerk.post("/saisines/nouvelle", saisine_fields(form_page.forms["form"]["csrf_token"].value)).follow()
     assert "reçoit une invitation par courrier électronique" in sent.text
-    row = sent.html.find("tr", attrs={"data-status": "envoyee"})
+    assert sent.html.find(id="order-form") is not None  # the designation's page: attach its order now
+    row = clerk.get("/saisines/").html.find("tr", attrs={"data-status": "envoyee"})
     assert NEWCOMER in row.text and "pas encore inscrit" in row.text
 
     [mail] = mail_sink.wait_for(1)
