@@ -70,12 +70,13 @@ def server(tmp_path, document_token, mail_sink):
     uri = file_storage_uri(tmp_path / "var")
     settings = test_settings(uri, **token_settings(document_token), **{
         "opalexe.uploads.dir": str(tmp_path / "var" / "uploads"),
-        "opalexe.trusted_proxies": "127.0.0.1",
+        "opalexe.proxy.unix_socket": "true",  # nginx's only way in (issue 18)
         "opalexe.public_url": PUBLIC_URL,
         "mail.host": mail_sink.host, "mail.port": str(mail_sink.port),
     })
     init_platform(uri, demo=True, disabled=Settings.from_ini(settings).plugins_disabled)
-    process = ServerProcess.from_settings(tmp_path / "server", settings, dict(document_token.env))
+    process = ServerProcess.from_settings(tmp_path / "server", settings, dict(document_token.env),
+                                          unix_socket=tmp_path / "app.sock")
     process.start()
     try:
         yield process
@@ -85,7 +86,7 @@ def server(tmp_path, document_token, mail_sink):
 
 def test_a_2_gib_document_goes_through_nginx_cut_resumed_and_comes_back_identical(
         server, nginx_in_front, nginx_certificates):
-    site = nginx_in_front(server.port)
+    site = nginx_in_front(server.unix_socket)
     session = Session(lambda: https_connection(site, nginx_certificates, card=False), origin=PUBLIC_URL)
     session.demo_login("avocat1")
     csrf = session.csrf_token()

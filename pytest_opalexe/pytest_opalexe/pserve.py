@@ -31,9 +31,12 @@ def _ini_value(value: str) -> str:
     return str(value).replace("%", "%%")  # PasteDeploy interpolates %(name)s
 
 
-def write_ini(path: Path, settings: dict, port: int) -> Path:
-    """An ini file serving the app with ``settings`` on 127.0.0.1:``port``."""
+def write_ini(path: Path, settings: dict, port: int | Path) -> Path:
+    """An ini file serving the app with ``settings`` on 127.0.0.1:``port``, or
+    on the Unix socket ``port`` when it is a path (production's way)."""
     app = "\n".join(f"{key} = {_ini_value(value)}" for key, value in settings.items())
+    listen = (f"unix_socket = {port}\nunix_socket_perms = 600" if isinstance(port, Path)
+              else f"listen = {LOOPBACK}:{port}")
     path.write_text(
         f"""[app:main]
 use = egg:opalexe
@@ -41,7 +44,7 @@ use = egg:opalexe
 
 [server:main]
 use = egg:waitress#main
-listen = {LOOPBACK}:{port}
+{listen}
 threads = 4
 
 [loggers]
@@ -103,13 +106,15 @@ class ServerProcess:
         self.log_path = workdir / "pserve.log"
 
     @classmethod
-    def from_settings(cls, workdir: Path, settings: dict, env: dict) -> ServerProcess:
-        """``pserve`` on an ini file written in ``workdir`` from ``settings``."""
+    def from_settings(cls, workdir: Path, settings: dict, env: dict,
+                      unix_socket: Path | None = None) -> ServerProcess:
+        """``pserve`` on an ini file written in ``workdir`` from ``settings``,
+        on a free port or on ``unix_socket``."""
 
-        def args(port: int) -> list[str]:
+        def args(port: int | Path) -> list[str]:
             return [str(PSERVE), str(write_ini(workdir / "server.ini", settings, port))]
 
-        return cls(workdir, env, args)
+        return cls(workdir, env, args, unix_socket=unix_socket)
 
     @property
     def url(self) -> str:

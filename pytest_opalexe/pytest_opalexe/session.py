@@ -94,8 +94,10 @@ class Session:
 
     def demo_login(self, key: str) -> None:
         """Through the demo accounts page, as a person would."""
-        page = self.request("GET", "/connexion/demo").body.decode()
+        answer = self.request("GET", "/connexion/demo")
+        page = answer.body.decode()
         email = demo_email(key)
+        assert answer.status == 200 and f'value="{email}"' in page, (answer.status, page[:3000])
         form = next(form for form in re.findall(r"<form .*?</form>", page, re.DOTALL) if f'value="{email}"' in form)
         action = re.search(r'action="([^"]+)"', form).group(1)
         fields = dict(re.findall(r'name="([^"]+)" value="([^"]*)"', form))

@@ -106,6 +106,7 @@ def test_a_clerk_sends_a_designation_that_a_second_expert_accepts(page, visitor)
     page.get_by_label("Mission").fill("Examiner la toiture.")
     page.get_by_role("button", name="Envoyer la désignation").click()
     expect(page.locator(".flash.success")).to_contain_text("l'expert la trouve sur son tableau de bord")
+    page.get_by_role("link", name="Désignations").click()  # the list, from the designation's own page
     expect(page.locator("tr[data-status=envoyee]")).to_contain_text("Claire BERNARD")
     visitor.log_out()
 
