@@ -36,8 +36,8 @@ PDF = b"%PDF-1.4\n"
 
 
 @pytest.fixture
-def processes(tmp_path, pg_database, document_token, monkeypatch):
-    uri, storage_env = relstorage_uri(pg_database, tmp_path / "blobcache")
+def processes(tmp_path, pg_database, pg_journal_database, document_token, monkeypatch):
+    uri, storage_env = relstorage_uri(pg_database, tmp_path / "blobcache", pg_journal_database)
     for key, value in storage_env.items():
         monkeypatch.setenv(key, value)
     settings = test_settings(uri, **token_settings(document_token),
