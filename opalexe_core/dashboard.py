@@ -34,7 +34,6 @@ class Dashboard:
     page: int
     pages: int
     courts: tuple[str, ...]  # the courts of the account's cases, for the court filter
-    latest: CaseSummary | None  # the case the account joined last (its invitation)
     count: int = 0  # the account's cases, whatever the filters
 
 
@@ -59,8 +58,6 @@ def dashboard(index, account, *, query: str = "", status: str = "", court: str =
     without one last), then name."""
     mine = index.cases_of(account)
     courts = tuple(sorted({summary.jurisdiction_code for summary in mine}))
-    latest_id = getattr(account, "latest_expertise_id", None)
-    latest = next((summary for summary in mine if summary.id == latest_id), None)
     selected = index.cases_of(account, court) if court else mine
     try:
         wanted = Status(status) if status else None
@@ -84,5 +81,4 @@ def dashboard(index, account, *, query: str = "", status: str = "", court: str =
                      overdue)
         for summary, deadline, overdue in shown
     )
-    return Dashboard(rows=rows, total=len(found), page=page, pages=pages, courts=courts, latest=latest,
-                     count=len(mine))
+    return Dashboard(rows=rows, total=len(found), page=page, pages=pages, courts=courts, count=len(mine))

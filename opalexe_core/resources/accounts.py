@@ -51,7 +51,6 @@ class Account(Persistent):
     disabled_reason = ""
     registration = None  # what the registration form gave: {field name: value}
     court_code = None  # a magistrate's or clerk's court (a jurisdiction code)
-    latest_expertise_id = None  # the case it joined last: where an invited participant is led
     identity_facts = None  # the provider's attributes at the last login: {name: value} (court, bar…)
     terms_accepted = None  # the versions of the terms of use accepted: OOBTree version -> when
 

@@ -256,7 +256,6 @@ def join(expertise, account, role, party_id=None) -> Participant:
     participant = Participant(account.id, role, party_id)
     expertise.participants[account.id] = participant
     account.expertise_ids.add(expertise.id)
-    account.latest_expertise_id = expertise.id
     return participant
 
 
