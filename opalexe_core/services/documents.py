@@ -408,13 +408,16 @@ def read_document(platform: Platform, document: Document, start: int = 0, end: i
     is served: the sealed file's length, its header and the first segment
     served; later segments as they are read. Raises
     :class:`DocumentIntegrityError` (and logs the incident) on any altered,
-    moved or missing byte. No right is checked: callers have checked it."""
+    moved or missing byte, a 503 :class:`DocumentError` when the token
+    cannot be used. No right is checked: callers have checked it."""
     end = document.size if end is None else min(end, document.size)
     path = path_of(document)
     try:
         key = keys.unwrap_key(keystore(platform), document.wrapped_key, document.file_id, document.key_label)
-    except KeyStoreError as error:
+    except keys.KeyUnwrapRefused as error:
         raise integrity_failure(path, document.sha256, error) from None
+    except KeyStoreError as error:  # the token is out of reach: the document is not at fault
+        raise _key_trouble(error) from None
     sealed = document.blob.open("r")
     try:
         opener = Opener(key, read_header(sealed, document.size, document.file_id))

@@ -33,6 +33,11 @@ class MasterKeyMissing(KeyStoreError):
     """The token holds no documents' master key: ``opalexe init`` creates it."""
 
 
+class KeyUnwrapRefused(KeyStoreError):
+    """The token does not authenticate a wrapped key: it was altered, or
+    belongs to another document or another master key."""
+
+
 def keystore(pkcs11_settings: PKCS11Settings) -> KeyStore:
     """The token the settings name (:class:`KeyStoreError` when none is)."""
     return KeyStore(pkcs11_settings)
@@ -82,13 +87,14 @@ def wrap_key(store: KeyStore, key: bytes, file_id: bytes, label: str = MASTER_KE
 
 
 def unwrap_key(store: KeyStore, wrapped: bytes, file_id: bytes, label: str = MASTER_KEY_LABEL) -> bytes:
-    """The document key ``wrapped`` holds; :class:`KeyStoreError` if the token
-    does not authenticate it (another master key, another document)."""
+    """The document key ``wrapped`` holds; :class:`KeyUnwrapRefused` if the
+    token does not authenticate it (another master key, another document),
+    :class:`KeyStoreError` if the token cannot be used."""
     with store.session() as session:
         master = _master_key(session, label)
         try:
             key = master.decrypt(wrapped[_WRAP_NONCE:], mechanism=Mechanism.AES_GCM,
                                  mechanism_param=GCMParams(wrapped[:_WRAP_NONCE], _WRAP_CONTEXT + file_id))
         except pkcs11.PKCS11Error as error:
-            raise KeyStoreError(f"the token refuses to unwrap this document's key ({error!r})") from error
+            raise KeyUnwrapRefused(f"the token refuses to unwrap this document's key ({error!r})") from error
     return bytes(key)

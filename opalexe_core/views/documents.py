@@ -31,6 +31,7 @@ from ..resources.documents import Document, Nature
 from ..resources.expertise import Expertise, Folder, find_expertise
 from ..resources.root import Root
 from ..services.documents import (
+    DocumentError,
     DocumentIntegrityError,
     deliver_document,
     entitled_accounts,
@@ -217,8 +218,7 @@ def _serve(context, request, how: str, inline: bool):
         response.status = 500
         return _error_page(request, _("Document altéré"), error.message)
     except UserError as error:
-        refused(request, error)
-        return _error_page(request, _("Accès refusé"), error.message)
+        return refusal_page(request, error)
     response = Response(app_iter=delivery.chunks, content_type=context.content_type, conditional_response=False)
     response.content_length = end - start
     response.headers["Accept-Ranges"] = "bytes"
@@ -238,6 +238,18 @@ def _serve(context, request, how: str, inline: bool):
 def _error_page(request, title, message):
     return render_to_response("opalexe_core:templates/error.pt", {"title": title, "message": message},
                               request=request, response=request.response)
+
+
+def refusal_page(request, error: UserError):
+    """The page of a document the service would not serve: refused (403 or
+    400), or out of reach for now (a :class:`DocumentError`'s 503 when the
+    platform's key module does not answer)."""
+    refused(request, error)
+    if isinstance(error, DocumentError):
+        request.response.status = error.status
+        if error.status >= 500:
+            return _error_page(request, _("Documents momentanément indisponibles"), error.message)
+    return _error_page(request, _("Accès refusé"), error.message)
 
 
 @view_config(context=Document, name="telecharger", permission=VIEW)
@@ -272,8 +284,7 @@ def _export(context, request):
     try:
         archive = export_archive(request.opalexe_platform, request.opalexe_actor, context)
     except UserError as error:
-        refused(request, error)
-        return _error_page(request, _("Accès refusé"), error.message)
+        return refusal_page(request, error)
     response = Response(app_iter=archive, content_type="application/zip", conditional_response=False)
     response.content_length = len(archive)
     response.headers["Content-Disposition"] = _content_disposition("attachment", archive.filename)

@@ -15,7 +15,7 @@ from ..i18n import _
 from ..labels import PARTY_SIDE_LABELS, SAISINE_STATUS_LABELS
 from ..permissions import ANSWER, PUBLIC, SEND_SAISINE, VIEW
 from ..resources.saisine import Saisine, Saisines
-from ..services.documents import DocumentError, DocumentIntegrityError, human_size
+from ..services.documents import DocumentIntegrityError, human_size
 from ..services.expertises import ExpertiseError, preview_case_name
 from ..services.platform import Refused
 from ..services.saisines import (
@@ -30,7 +30,7 @@ from ..services.saisines import (
 )
 from . import back_to, refused, submit
 from .creation import case_journey
-from .documents import _content_disposition, _error_page
+from .documents import _content_disposition, _error_page, refusal_page
 from .expertises import day, local, person_name
 from .home import court_name
 
@@ -252,10 +252,7 @@ def order_file(context, request):
         request.response.status = 500
         return _error_page(request, _("Document altéré"), error.message)
     except UserError as error:
-        refused(request, error)
-        if isinstance(error, DocumentError):
-            request.response.status = error.status
-        return _error_page(request, _("Accès refusé"), error.message)
+        return refusal_page(request, error)
     order = context.order
     response = Response(app_iter=delivery.chunks, content_type=order.content_type, conditional_response=False)
     response.content_length = order.size

@@ -170,10 +170,17 @@ class SoftHSMToken:
     def open_session(self):
         """Open a read-write session logged in with the user PIN.
 
-        Sessions are closed when the token stops; closing them earlier
+        Logged in as the process already is when code under test holds a
+        session. Sessions are closed when the token stops; closing them earlier
         (``session.close()`` or ``with``) is fine.
         """
-        session = self.get_token().open(rw=True, user_pin=self.pin)
+        token = self.get_token()
+        try:
+            session = token.open(rw=True, user_pin=self.pin)
+        except pkcs11.UserAlreadyLoggedIn:
+            # The code under test keeps the process's login (opalexe_core's
+            # KeyStore): a PKCS#11 login is the process's, sessions share it.
+            session = token.open(rw=True)
         self._sessions.append(session)
         return session
 

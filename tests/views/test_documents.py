@@ -9,8 +9,11 @@ import zipfile
 from hashlib import sha256
 
 import pytest
+from pkcs11 import ObjectClass
 
+from opalexe_core.keystore import KeyStore, PKCS11Settings
 from opalexe_core.resources.expertise import Folder
+from opalexe_core.services.keys import MASTER_KEY_LABEL
 from pytest_opalexe.documents import TUS, csrf_token, deposit, patch, start
 from pytest_opalexe.web import browser_client, demo_login, platform_of
 
@@ -208,6 +211,21 @@ def test_an_altered_document_answers_a_clear_page_and_a_log_line(app, paths, cap
     with platform_of(app) as platform:
         assert len(find_resource(platform.root, url).receipts) == 0  # a failed download is no receipt
 
+
+
+def test_a_key_module_out_of_reach_is_not_called_an_altered_document(app, paths, document_token, caplog):
+    url = deposit(client_of(app, "avocat1"), paths["partie:Dupont"], pdf(), "a.pdf").answer.json["url"]
+    store = KeyStore(PKCS11Settings(document_token.module_path, document_token.label, document_token.pin))
+    with store.session(rw=True) as session:  # the token no longer holds the documents' master key
+        session.get_key(object_class=ObjectClass.SECRET_KEY, label=MASTER_KEY_LABEL).destroy()
+    expert = client_of(app, "expert")
+    answer = expert.get(url + "telecharger", status=503)
+    assert "Documents momentanément indisponibles" in answer.text and "module de clés" in answer.text
+    assert "altér" not in answer.text and "INTEGRITY" not in caplog.text
+    with platform_of(app) as platform:
+        from pyramid.traversal import find_resource
+
+        assert len(find_resource(platform.root, url).receipts) == 0
 
 # -- withdrawal, correction, export -----------------------------------------------------------------
 
