@@ -285,10 +285,10 @@ def _refusal(error: Exception, certificate: x509.Certificate) -> CertificateRefu
     if isinstance(error, RevokedError):
         return _refuse(CertificateProblem.REVOKED,
                        _("Ce certificat a été révoqué le ${date} : il ne permet plus de se connecter. Utilisez "
-                         "votre nouvelle carte ou clé.", mapping={"date": _date(error.revocation_dt)}))
+                         "celui qui le remplace.", mapping={"date": _date(error.revocation_dt)}))
     if isinstance(error, ExpiredError):
         return _refuse(CertificateProblem.EXPIRED,
-                       _("Ce certificat a expiré le ${date} : demandez le renouvellement de votre carte ou clé.",
+                       _("Ce certificat a expiré le ${date} : demandez son renouvellement à qui vous l'a délivré.",
                          mapping={"date": _date(error.expired_dt)}))
     if isinstance(error, NotYetValidError):
         return _refuse(CertificateProblem.NOT_YET_VALID,

@@ -6,6 +6,7 @@ once the CRL file is written again. A refusal writes nothing."""
 
 from __future__ import annotations
 
+import importlib.resources
 import re
 import urllib.parse
 
@@ -322,5 +323,73 @@ def test_through_nginx_the_certificate_logs_in_then_is_refused_once_revoked(
             assert REVOKED_BY_CRL in refused.body.decode()
             assert "Mes expertises" not in browser.follow(browser.get("/")).body.decode()
             assert witness(app, issued) == before and len(events.logins()) == 1
+    finally:
+        close_app(app)
+
+
+# -- in Chromium: the participant's journey -------------------------------------------------------
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_in_chromium_the_participant_chooses_its_profile_logs_in_and_is_refused_once_revoked(
+        tmp_path, softhsm_token, trust, events, nginx_in_front, playwright_instance):
+    """Chromium presents the certificate the expert issued (imported from its
+    PKCS#12, as Playwright's client certificates present it), through the
+    shipped nginx; the site is served as ``localhost`` for Playwright's
+    certificate proxy, which resolves names itself."""
+    from playwright.sync_api import expect
+
+    from pytest_opalexe.browser import CHROMIUM_ARGS, check_chromium
+
+    settings = settings_for(file_storage_uri(tmp_path / "var"), plugins=("auth_demo", "auth_certificat_logiciel"),
+                            **pkcs11_settings(softhsm_token), **trust.settings(),
+                            **{"opalexe.proxy.unix_socket": "true"})
+    app = make_app(settings, plugins={"events": events})
+    try:
+        with LiveServer(app, unix_socket=tmp_path / "opalexe.sock", clear_untrusted_proxy_headers=False) as server:
+            static = tmp_path / "srv"  # the pages' styles, linked as etc/README.md says
+            static.mkdir()
+            (static / "static").symlink_to(importlib.resources.files("opalexe_core") / "static")
+            (static / "deform-static").symlink_to(importlib.resources.files("deform") / "static")
+            site = nginx_in_front(server.unix_socket, static_dir=static, server_name="localhost")
+            issued = issue(app, trust)
+            chain, key = issued.write(tmp_path)
+            origin = f"https://localhost:{site.https_port}"
+            browser = playwright_instance.chromium.launch(
+                executable_path=check_chromium(), headless=True,
+                args=[*CHROMIUM_ARGS, "--host-resolver-rules=MAP localhost 127.0.0.1"])
+            context = browser.new_context(locale="fr-FR", ignore_https_errors=True, client_certificates=[
+                {"origin": origin, "certPath": str(chain), "keyPath": str(key)}])
+            try:
+                page = context.new_page()
+                heading = page.get_by_role("heading", level=1)
+                page.goto(origin + "/connexion")
+                expect(heading).to_have_text("Quel est votre profil d'utilisateur ?")
+                page.get_by_label("Certificat logiciel (participant sans carte)").check()
+                page.get_by_role("button", name="Continuer").click()
+                expect(page.locator("body")).to_contain_text("Nadia GIRARD")  # the certificate presented
+                page.screenshot(path=str(tmp_path / "certificate-login.png"), full_page=True)
+                page.get_by_role("button", name="Continuer").click()
+                expect(heading).to_have_text("Mes expertises")
+                expect(page.locator(".account-name")).to_have_text("Nadia GIRARD")
+                expect(page.locator("table.expertises")).to_contain_text("Tilleuls")
+                page.screenshot(path=str(tmp_path / "dashboard.png"), full_page=True)
+                [opened] = events.logins()
+                assert (opened.account_id, opened.provider) == (issued.account_id, PROVIDER)
+
+                revoke(app, issued)
+                trust.publish(app)  # `opalexe ca --crl-out`
+                page.get_by_role("button", name="Se déconnecter").click()
+                page.goto(origin + "/connexion")  # the profile is remembered
+                page.get_by_role("button", name="Continuer").click()
+                expect(page.locator("body")).to_contain_text(REVOKED_BY_CRL)
+                page.screenshot(path=str(tmp_path / "revoked.png"), full_page=True)
+                page.goto(origin + "/")
+                expect(heading).not_to_have_text("Mes expertises")
+                assert len(events.logins()) == 1
+            finally:
+                context.close()
+                browser.close()
     finally:
         close_app(app)
