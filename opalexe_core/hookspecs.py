@@ -294,7 +294,9 @@ def opalexe_upload_scan(upload, path):
 
     Called when a depositor deposits a file whose upload is complete, before
     the document is stored and anyone can see it; again if that deposit is
-    attempted again (a conflict retried, the depositor trying once more). One
+    attempted again (a conflict retried, the depositor trying once more).
+    Also when a court's clerk attaches a designation order (no case yet: the
+    facts' ``expertise_id`` is empty, ``folder_path`` the designation's). One
     refusal refuses the deposit: its ``reason`` is shown to the depositor,
     the received file is dropped and nothing is deposited. Without any
     implementation no plaintext copy is ever written.

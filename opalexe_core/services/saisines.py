@@ -35,6 +35,7 @@ from ..contract import (
     SaisineOrderAttached,
     SaisineSent,
     SaisineStatus,
+    UploadFacts,
     UserError,
 )
 from ..formats import FormatError, clean_filename
@@ -51,6 +52,7 @@ from .documents import (
     _check_format,
     _check_size,
     _key_trouble,
+    _scan,
     entitled_accounts,
     paper_parties,
     path_of,
@@ -230,8 +232,9 @@ def attach_order(platform: Platform, actor: Actor, saisine: Saisine, *, filename
     (still waiting for the expert's answer): ``length`` bytes of a PDF named
     ``filename``, read with ``read(n)``, within the documents' size and
     format settings. They are sealed as they are read (through the uploads
-    folder, as a deposit's are), then kept in a blob of the designation; a
-    refused file leaves nothing behind. A second order replaces the first."""
+    folder, as a deposit's are), scanned by the ``opalexe_upload_scan``
+    hook (no case yet: an empty ``expertise_id``), then kept in a blob of
+    the designation; a refused file leaves nothing behind. A second order replaces the first."""
     if not _court_clerk(platform, actor, saisine):
         raise Refused(_("Seul le greffe de la juridiction joint l'ordonnance de désignation."))
     _pending(saisine)
@@ -253,7 +256,10 @@ def attach_order(platform: Platform, actor: Actor, saisine: Saisine, *, filename
         raise _key_trouble(error) from None
     try:
         uploads.append(upload, 0, read, length, check_head=lambda head: _pdf_only(platform, filename, head))
-        sha256, _key = uploads.finish(upload)
+        sha256, key = uploads.finish(upload)
+        # the upload scanners (an antivirus) see it as any deposit, before anyone reads it
+        _scan(platform, uploads, upload, UploadFacts(expertise_id="", folder_path=path_of(saisine), filename=filename,
+                                                     content_type=PDF, size=length, sha256=sha256), key)
         blob = _blob_of(uploads.data_path(upload))  # its own link to the sealed file
     except UploadError:
         raise DocumentError(_("Le fichier n'a pas été entièrement reçu : envoyez-le de nouveau."), "file") from None

@@ -9,6 +9,7 @@ document's, which test_documents.py runs on both storages)."""
 import io
 import os
 from datetime import date
+from pathlib import Path
 
 import pytest
 
@@ -18,6 +19,8 @@ from opalexe_core.api import (
     FolderKind,
     SaisineAccepted,
     SaisineOrderAttached,
+    ScanVerdict,
+    hookimpl,
 )
 from opalexe_core.services.demo import demo_email
 from opalexe_core.services.documents import DocumentError, deliver_document, spool
@@ -193,3 +196,31 @@ def test_an_answered_designation_takes_no_order(platform, saisine):
     with pytest.raises(ExpertiseError):
         attach(platform, saisine)
     assert saisine.order is None and spool(platform) is not None
+
+
+def test_the_upload_scanner_sees_the_order_and_its_refusal_leaves_no_order(app, platform, saisine, events):
+    seen = []
+
+    class Antivirus:
+        verdict = ScanVerdict(accepted=False, scanner="ClamAV", reason="Eicar-Test-Signature détecté.")
+
+        @hookimpl
+        def opalexe_upload_scan(self, upload, path):
+            seen.append((upload, Path(path).read_bytes()))
+            return self.verdict
+
+    app.registry.opalexe_pm.register(Antivirus(), name="antivirus")
+    before = len(events.seen)
+    with pytest.raises(DocumentError, match="refusé par l'analyse « ClamAV » : Eicar-Test-Signature détecté."):
+        attach(platform, saisine, filename="Ordonnance infectée.pdf")
+    platform.transaction.abort()
+    [(facts, plaintext)] = seen
+    assert plaintext == ORDER
+    assert (facts.filename, facts.size, facts.content_type, facts.expertise_id, facts.folder_path) == (
+        "Ordonnance infectée.pdf", len(ORDER), "application/pdf", "", ("saisines", saisine.id))
+    assert saisine.order is None and len(events.seen) == before and pending_uploads(platform) == []
+
+    Antivirus.verdict = ScanVerdict(accepted=True, scanner="ClamAV")
+    order = attach(platform, saisine)
+    platform.transaction.commit()
+    assert seen[-1][0].sha256 == order.sha256 and read(platform, saisine, "expert") == ORDER
