@@ -157,6 +157,31 @@ def certificate_login_page(request, provider_id: str, *, title: str, instruction
             "switch_url": request.resource_url(request.opalexe_root, "changer-authentification")}
 
 
+def add_certificate_login(config, provider_id: str, *, route_name: str, path: str, title: str,
+                          instructions: str) -> None:
+    """Register a certificate provider's login page at ``path`` (a public
+    GET, :func:`certificate_login_page` in :data:`CERTIFICATE_LOGIN_TEMPLATE`):
+    from ``opalexe_config_include``, with ``login_route=route_name`` in the
+    provider's :class:`AuthProvider`."""
+
+    def login_page(request):
+        return certificate_login_page(request, provider_id, title=title, instructions=instructions)
+
+    config.add_route(route_name, path)
+    config.add_view(login_page, route_name=route_name, request_method="GET", permission=PUBLIC,
+                    renderer=CERTIFICATE_LOGIN_TEMPLATE)
+
+
+def certificate_credentials(attempt: LoginAttempt, provider_id: str) -> Credentials | None:
+    """A certificate provider's ``opalexe_credentials_get``: the certificate
+    the browser presented, as the core verified it against the provider's
+    trust store; None for another provider's attempt."""
+    if attempt.provider != provider_id:
+        return None
+    return Credentials(provider=provider_id, certificate_pem=attempt.client_certificate_pem,
+                       certificate=attempt.certificate)
+
+
 def search_lawyers(request, text: str, limit: int = 50) -> tuple[LawyerFacts, ...]:
     """The lawyers of the « Annuaire des avocats » whose name or bar hold every
     word of ``text`` (as the start of one of theirs), by name; for the logged-in
@@ -290,6 +315,8 @@ __all__ = [
     "UploadFacts",
     "UserError",
     "account_directory",
+    "add_certificate_login",
+    "certificate_credentials",
     "certificate_login_page",
     "csrf_token",
     "find_account",

@@ -17,7 +17,7 @@ from __future__ import annotations
 from pyramid.i18n import TranslationStringFactory
 
 from opalexe_core import api
-from opalexe_core.api import AuthenticationError, AuthMethod, AuthProvider, Credentials, Identity, Profile, hookimpl
+from opalexe_core.api import AuthenticationError, AuthMethod, AuthProvider, Identity, Profile, hookimpl
 
 PROVIDER_ID = "certeurope"
 #: The trust store the core checks the card against (opalexe.trust.<name>).
@@ -49,27 +49,18 @@ def opalexe_auth_providers_collect(settings):
 
 @hookimpl
 def opalexe_config_include(config, settings):
-    config.add_route(ROUTE, "/connexion/carte-expert")
-    config.add_view(login_page, route_name=ROUTE, request_method="GET", permission=api.PUBLIC,
-                    renderer=api.CERTIFICATE_LOGIN_TEMPLATE)
-    config.add_translation_dirs("opalexe_auth_certeurope:locale/")
-
-
-def login_page(request):
-    return api.certificate_login_page(
-        request, PROVIDER_ID,
+    api.add_certificate_login(
+        config, PROVIDER_ID, route_name=ROUTE, path="/connexion/carte-expert",
         title=_("Connexion par carte d'expert"),
         instructions=_("Insérez votre carte CertEurope dans le lecteur, puis cliquez sur « Continuer » : votre "
                        "navigateur vous demande de choisir votre certificat et votre code PIN."),
     )
+    config.add_translation_dirs("opalexe_auth_certeurope:locale/")
 
 
 @hookimpl
 def opalexe_credentials_get(attempt):
-    if attempt.provider != PROVIDER_ID:
-        return None
-    return Credentials(provider=PROVIDER_ID, certificate_pem=attempt.client_certificate_pem,
-                       certificate=attempt.certificate)
+    return api.certificate_credentials(attempt, PROVIDER_ID)
 
 
 @hookimpl

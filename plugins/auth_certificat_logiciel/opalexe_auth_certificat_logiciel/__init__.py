@@ -21,7 +21,7 @@ from __future__ import annotations
 from pyramid.i18n import TranslationStringFactory
 
 from opalexe_core import api
-from opalexe_core.api import AuthenticationError, AuthMethod, AuthProvider, Credentials, Identity, hookimpl
+from opalexe_core.api import AuthenticationError, AuthMethod, AuthProvider, Identity, hookimpl
 
 PROVIDER_ID = "certificat_logiciel"
 #: The trust store the core checks the certificate against (opalexe.trust.<name>).
@@ -50,28 +50,19 @@ def opalexe_auth_providers_collect(settings):
 
 @hookimpl
 def opalexe_config_include(config, settings):
-    config.add_route(ROUTE, PATH)
-    config.add_view(login_page, route_name=ROUTE, request_method="GET", permission=api.PUBLIC,
-                    renderer=api.CERTIFICATE_LOGIN_TEMPLATE)
-    config.add_translation_dirs("opalexe_auth_certificat_logiciel:locale/")
-
-
-def login_page(request):
-    return api.certificate_login_page(
-        request, PROVIDER_ID,
+    api.add_certificate_login(
+        config, PROVIDER_ID, route_name=ROUTE, path=PATH,
         title=_("Connexion par certificat logiciel"),
         instructions=_("Importez dans votre navigateur le fichier de certificat que l'expert vous a remis, avec "
                        "son mot de passe, puis cliquez sur « Continuer » : votre navigateur vous demande de "
                        "choisir ce certificat."),
     )
+    config.add_translation_dirs("opalexe_auth_certificat_logiciel:locale/")
 
 
 @hookimpl
 def opalexe_credentials_get(attempt):
-    if attempt.provider != PROVIDER_ID:
-        return None
-    return Credentials(provider=PROVIDER_ID, certificate_pem=attempt.client_certificate_pem,
-                       certificate=attempt.certificate)
+    return api.certificate_credentials(attempt, PROVIDER_ID)
 
 
 @hookimpl

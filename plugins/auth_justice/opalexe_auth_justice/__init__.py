@@ -21,7 +21,7 @@ from __future__ import annotations
 from pyramid.i18n import TranslationStringFactory
 
 from opalexe_core import api
-from opalexe_core.api import AuthenticationError, AuthMethod, AuthProvider, Credentials, Identity, Profile, hookimpl
+from opalexe_core.api import AuthenticationError, AuthMethod, AuthProvider, Identity, Profile, hookimpl
 
 from .directory import DirectoryOptions, look_up
 
@@ -54,27 +54,18 @@ def opalexe_auth_providers_collect(settings):
 @hookimpl
 def opalexe_config_include(config, settings):
     DirectoryOptions.from_settings(settings)  # a malformed option stops the start, not the first login
-    config.add_route(ROUTE, "/connexion/carte-agent")
-    config.add_view(login_page, route_name=ROUTE, request_method="GET", permission=api.PUBLIC,
-                    renderer=api.CERTIFICATE_LOGIN_TEMPLATE)
-    config.add_translation_dirs("opalexe_auth_justice:locale/")
-
-
-def login_page(request):
-    return api.certificate_login_page(
-        request, PROVIDER_ID,
+    api.add_certificate_login(
+        config, PROVIDER_ID, route_name=ROUTE, path="/connexion/carte-agent",
         title=_("Connexion par carte agent"),
         instructions=_("Insérez votre carte agent dans le lecteur, puis cliquez sur « Continuer » : votre "
                        "navigateur vous demande de choisir votre certificat et votre code PIN."),
     )
+    config.add_translation_dirs("opalexe_auth_justice:locale/")
 
 
 @hookimpl
 def opalexe_credentials_get(attempt):
-    if attempt.provider != PROVIDER_ID:
-        return None
-    return Credentials(provider=PROVIDER_ID, certificate_pem=attempt.client_certificate_pem,
-                       certificate=attempt.certificate)
+    return api.certificate_credentials(attempt, PROVIDER_ID)
 
 
 @hookimpl

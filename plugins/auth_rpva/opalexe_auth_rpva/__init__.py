@@ -16,7 +16,7 @@ import re
 from pyramid.i18n import TranslationStringFactory
 
 from opalexe_core import api
-from opalexe_core.api import AuthenticationError, AuthMethod, AuthProvider, Credentials, Identity, Profile, hookimpl
+from opalexe_core.api import AuthenticationError, AuthMethod, AuthProvider, Identity, Profile, hookimpl
 
 PROVIDER_ID = "rpva"
 TRUST = "rpva"
@@ -58,27 +58,18 @@ def opalexe_auth_providers_collect(settings):
 
 @hookimpl
 def opalexe_config_include(config, settings):
-    config.add_route(ROUTE, "/connexion/cle-avocat")
-    config.add_view(login_page, route_name=ROUTE, request_method="GET", permission=api.PUBLIC,
-                    renderer=api.CERTIFICATE_LOGIN_TEMPLATE)
-    config.add_translation_dirs("opalexe_auth_rpva:locale/")
-
-
-def login_page(request):
-    return api.certificate_login_page(
-        request, PROVIDER_ID,
+    api.add_certificate_login(
+        config, PROVIDER_ID, route_name=ROUTE, path="/connexion/cle-avocat",
         title=_("Connexion par clé d'avocat"),
         instructions=_("Branchez votre clé RPVA, puis cliquez sur « Continuer » : votre navigateur vous demande de "
                        "choisir votre certificat et votre code PIN."),
     )
+    config.add_translation_dirs("opalexe_auth_rpva:locale/")
 
 
 @hookimpl
 def opalexe_credentials_get(attempt):
-    if attempt.provider != PROVIDER_ID:
-        return None
-    return Credentials(provider=PROVIDER_ID, certificate_pem=attempt.client_certificate_pem,
-                       certificate=attempt.certificate)
+    return api.certificate_credentials(attempt, PROVIDER_ID)
 
 
 @hookimpl
