@@ -40,6 +40,11 @@ first parameter is ``platform``) is in :data:`SERVICE_REFUSALS` (called
 without the right it refuses, stores nothing, emits nothing; checked by
 committing after the refusal) or in :data:`SERVICES_WITHOUT_CHANGE` with the
 reason; :func:`test_every_service_has_its_refusal` fails on a new one.
+
+**Storages.** Everything runs on FileStorage; on RelStorage, the rows whose
+change reaches what differs there (:data:`RELSTORAGE_ROWS` and the
+documents' rows) and a refusal of each services module
+(:data:`RELSTORAGE_SERVICES`).
 """
 
 from __future__ import annotations
@@ -2229,7 +2234,26 @@ def drive(world: World, attempt: Drive, observe: Callable[[World], object] = lam
                    (seen_before, observe(world)))
 
 
-@pytest.mark.parametrize("key", sorted(ROUTES))
+#: The rows also driven on RelStorage: those whose change reaches what
+#: differs there (blobs: documents, uploads, the designation order; the
+#: journal's database of its own: logins; a case and its tree). The others'
+#: refusals and events do not depend on the storage: FileStorage only, which
+#: keeps the table's time within the suite's (every row on both doubled it).
+RELSTORAGE_ROWS = {"route:/authentification/{provider}", "Root:deconnexion", "Expertises:nouvelle",
+                   "Expertise:statut", "Root:journal"}
+
+
+def on_storages(keys, relstorage: Callable[[str], bool]) -> list:
+    """(storage, key) cases: every key on FileStorage, those ``relstorage``
+    picks on RelStorage too."""
+    cases = [pytest.param("filestorage", key, id=f"filestorage-{key}") for key in keys]
+    return cases + [pytest.param("relstorage", key, id=f"relstorage-{key}", marks=pytest.mark.relstorage)
+                    for key in keys if relstorage(key)]
+
+
+@pytest.mark.parametrize(("storage", "key"),
+                         on_storages(sorted(ROUTES), lambda key: ROUTES[key].documents or key in RELSTORAGE_ROWS),
+                         indirect=["storage"])
 def test_a_route_changes_state_once_for_the_allowed_and_never_for_the_refused(world_for, key):
     row = ROUTES[key]
     world = world_for(row.plugins, row.token, row.documents)
@@ -2312,7 +2336,8 @@ def test_registering_under_terms_in_force_records_their_acceptance(world_for):
     assert allowed.answer.location.endswith("/")  # accepted: nothing more to accept before the dashboard
 
 
-@pytest.mark.parametrize("key", sorted(READS_ONLY))
+@pytest.mark.parametrize(("storage", "key"), on_storages(sorted(READS_ONLY), lambda key: key in READS_ONLY_DOCUMENTS),
+                         indirect=["storage"])
 def test_a_page_that_only_reads_changes_nothing_even_posted_to(world_for, key):
     _why, who, url = READS_ONLY[key]
     world = world_for(READS_ONLY_PLUGINS.get(key, ()), documents=key in READS_ONLY_DOCUMENTS)
@@ -2865,8 +2890,27 @@ def service_db(storage):
     db.close()
 
 
-@pytest.mark.parametrize(("service", "index"), SERVICE_CASES,
-                         ids=[f"{name}-{SERVICE_REFUSALS[name][i][0]}" for name, i in SERVICE_CASES])
+#: The refusals also checked on RelStorage: the last (a logged-in actor
+#: without the right) of the first service of each module. A refusal comes
+#: before any write, whatever the storage; FileStorage sees them all.
+def _relstorage_refusals() -> set[tuple[str, int]]:
+    firsts: dict[str, str] = {}
+    for name in sorted(SERVICE_REFUSALS):
+        firsts.setdefault(name.split(".")[0], name)
+    return {(name, len(SERVICE_REFUSALS[name]) - 1) for name in firsts.values()}
+
+
+RELSTORAGE_SERVICES = _relstorage_refusals()
+
+
+@pytest.mark.parametrize(
+    ("storage", "service", "index"),
+    [pytest.param("filestorage", name, i, id=f"filestorage-{name}-{SERVICE_REFUSALS[name][i][0]}")
+     for name, i in SERVICE_CASES]
+    + [pytest.param("relstorage", name, i, id=f"relstorage-{name}-{SERVICE_REFUSALS[name][i][0]}",
+                    marks=pytest.mark.relstorage)
+       for name, i in SERVICE_CASES if (name, i) in RELSTORAGE_SERVICES],
+    indirect=["storage"])
 def test_a_service_called_without_the_right_refuses_stores_nothing_and_emits_nothing(service_db, tmp_path,
                                                                                      service, index):
     db, pm = service_db
