@@ -15,13 +15,21 @@ from babel.messages.pofile import read_po
 
 from opalexe_core.i18n import DOMAIN
 from pytest_opalexe.checkout import checkout_root
-from pytest_opalexe.web import demo_login, platform_of
+from pytest_opalexe.fixtures import Storage
+from pytest_opalexe.web import demo_login, file_storage_uri, platform_of
 
 REPO_ROOT = checkout_root()
 
 LOCALE_DIR = REPO_ROOT / "opalexe_core" / "locale"
 EN_PO = LOCALE_DIR / "en" / "LC_MESSAGES" / f"{DOMAIN}.po"
 EN_MO = EN_PO.with_suffix(".mo")
+
+
+@pytest.fixture
+def storage(tmp_path):
+    """FileStorage only: the pages' language does not depend on the storage
+    (the kit's ``storage`` runs each test on RelStorage too)."""
+    return Storage("filestorage", file_storage_uri(tmp_path / "var"))
 
 
 def read_catalog(path):

@@ -2,6 +2,9 @@
 
 import pytest
 
+# It writes nothing to the database: FileStorage only.
+pytestmark = pytest.mark.parametrize("storage", ["filestorage"], indirect=True)
+
 
 def test_every_page_offers_both_languages_each_named_in_itself(testapp):
     page = testapp.get("/connexion")
