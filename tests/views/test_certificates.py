@@ -4,6 +4,7 @@ CA anywhere but on the token."""
 
 import os
 import tempfile
+import time
 from pathlib import Path
 
 import pytest
@@ -127,8 +128,9 @@ def _keys_in(data: bytes):
                 continue
 
 
-def keys_matching(folder: Path, public_keys: list[bytes], skip: tuple[Path, ...]) -> list[Path]:
-    """Files under ``folder`` (but ``skip``) holding the private key of one of ``public_keys`` (DER)."""
+def keys_matching(folder: Path, public_keys: list[bytes], skip: tuple[Path, ...], since: float = 0) -> list[Path]:
+    """Files under ``folder`` (but ``skip``), written at ``since`` or later,
+    holding the private key of one of ``public_keys`` (DER)."""
     found = []
     for directory, _subdirs, files in os.walk(folder):
         if any(Path(directory).is_relative_to(s) for s in skip):
@@ -136,7 +138,10 @@ def keys_matching(folder: Path, public_keys: list[bytes], skip: tuple[Path, ...]
         for name in files:
             path = Path(directory, name)
             try:
-                if path.is_symlink() or not path.is_file() or path.stat().st_size > 20_000_000:
+                if path.is_symlink() or not path.is_file():
+                    continue
+                status = path.stat()
+                if status.st_size > 20_000_000 or status.st_mtime < since:
                     continue
                 data = path.read_bytes()
             except OSError:
@@ -154,6 +159,7 @@ def test_no_private_key_of_the_ca_or_of_a_participant_outside_the_token(app, tmp
     """The CA's key is on the token (SoftHSM keeps it, encrypted under the
     PIN, in the token's own folder); the participant's only in its download.
     Searched: the platform's var/ and the temporary folders."""
+    started = time.time() - 1  # (file times may be coarser than the clock)
     client = browser_client(app)
     demo_login(client, "expert")
     answer = issue(client, app)
@@ -165,9 +171,11 @@ def test_no_private_key_of_the_ca_or_of_a_participant_outside_the_token(app, tmp
                                         serialization.NoEncryption())
     secret = key.private_numbers().d.to_bytes(256, "big").lstrip(b"\0")
     token_dir = Path(softhsm_token.dir)
-    folders = {tmp_path / "var", Path(tempfile.gettempdir()), Path("/var/tmp")}
-    for folder in folders:
-        assert keys_matching(folder, [ca_public, participant_public], skip=(token_dir,)) == [], folder
+    # The platform's var/ whole; of the temporary folders, what was written
+    # since the test began (the keys were made during it).
+    folders = {tmp_path / "var": 0, Path(tempfile.gettempdir()): started, Path("/var/tmp"): started}
+    for folder, since in folders.items():
+        assert keys_matching(folder, [ca_public, participant_public], skip=(token_dir,), since=since) == [], folder
     stored = [path for path in (tmp_path / "var").rglob("*") if path.is_file()]
     assert stored and not [path for path in stored
                            if participant_key in path.read_bytes() or secret in path.read_bytes()]
