@@ -125,20 +125,26 @@ class KeyStore:
         key = self._key()
         login = _LOGINS.get(key)
         if login is None:
-            login = _LOGINS[key] = self._retrying(self._log_in)
+            login = _LOGINS[key] = self._log_in_retrying()
         return login
 
-    def _retrying(self, attempt):
-        for pause in (*_RETRY_PAUSES, None):
+    def _log_in_retrying(self) -> _Login:
+        """:meth:`_log_in`, tried again after each of :data:`_RETRY_PAUSES`
+        while it fails for a moment (:data:`_TRANSIENT`)."""
+        for pause in _RETRY_PAUSES:
             try:
-                return attempt()
+                return self._log_in()
             except _TRANSIENT as error:
-                if pause is None:
-                    raise KeyStoreError(f"PKCS#11 token {self.settings.token_label!r} of {self.settings.module} "
-                                        f"unreachable: {error!r}") from error
                 log.warning("PKCS#11 token %r: %r, trying again", self.settings.token_label, error)
                 time.sleep(pause)
-        raise AssertionError("unreachable")  # pragma: no cover
+        try:
+            return self._log_in()
+        except _TRANSIENT as error:
+            raise self._unreachable(error) from error
+
+    def _unreachable(self, error: Exception) -> KeyStoreError:
+        return KeyStoreError(f"PKCS#11 token {self.settings.token_label!r} of {self.settings.module} "
+                             f"unreachable: {error!r}")
 
     def _log_in(self) -> _Login:
         if self.settings.softhsm2_conf:
@@ -148,9 +154,7 @@ class KeyStore:
         except _TRANSIENT:
             raise
         except (pkcs11.PKCS11Error, RuntimeError, OSError) as error:
-            raise KeyStoreError(
-                f"PKCS#11 token {self.settings.token_label!r} of {self.settings.module} unreachable: {error!r}"
-            ) from error
+            raise self._unreachable(error) from error
         try:
             try:
                 session = token.open(rw=True, user_pin=self.settings.pin or None)
@@ -164,8 +168,9 @@ class KeyStore:
         return _Login(token, session)
 
     def _forget(self, login: _Login) -> None:
-        if _LOGINS.get(self._key()) is login:
-            del _LOGINS[self._key()]
+        key = self._key()
+        if _LOGINS.get(key) is login:
+            del _LOGINS[key]
         try:
             login.session.close()
         except pkcs11.PKCS11Error:
