@@ -212,11 +212,6 @@ def _serve(context, request, how: str, inline: bool):
     start, end = byte_range if byte_range is not None else (0, size)
     try:
         delivery = deliver_document(request.opalexe_platform, request.opalexe_actor, context, how, start, end)
-    except DocumentIntegrityError as error:
-        request.tm.doom()
-        response = request.response
-        response.status = 500
-        return _error_page(request, _("Document altéré"), error.message)
     except UserError as error:
         return refusal_page(request, error)
     response = Response(app_iter=delivery.chunks, content_type=context.content_type, conditional_response=False)
@@ -241,9 +236,14 @@ def _error_page(request, title, message):
 
 
 def refusal_page(request, error: UserError):
-    """The page of a document the service would not serve: refused (403 or
-    400), or out of reach for now (a :class:`DocumentError`'s 503 when the
-    platform's key module does not answer)."""
+    """The page of a document the service would not serve: altered (500, the
+    incident already logged), refused (403 or 400), or out of reach for now
+    (a :class:`DocumentError`'s 503 when the platform's key module does not
+    answer)."""
+    if isinstance(error, DocumentIntegrityError):
+        request.tm.doom()
+        request.response.status = 500
+        return _error_page(request, _("Document altéré"), error.message)
     refused(request, error)
     if isinstance(error, DocumentError):
         request.response.status = error.status

@@ -15,7 +15,7 @@ from ..i18n import _
 from ..labels import PARTY_SIDE_LABELS, SAISINE_STATUS_LABELS
 from ..permissions import ANSWER, PUBLIC, SEND_SAISINE, VIEW
 from ..resources.saisine import Saisine, Saisines
-from ..services.documents import DocumentIntegrityError, human_size
+from ..services.documents import human_size
 from ..services.expertises import ExpertiseError, preview_case_name
 from ..services.platform import Refused
 from ..services.saisines import (
@@ -247,10 +247,6 @@ def order_file(context, request):
     clerks and the addressed expert only (the service checks)."""
     try:
         delivery = read_order(request.opalexe_platform, request.opalexe_actor, context)
-    except DocumentIntegrityError as error:
-        request.tm.doom()
-        request.response.status = 500
-        return _error_page(request, _("Document altéré"), error.message)
     except UserError as error:
         return refusal_page(request, error)
     order = context.order
