@@ -2243,16 +2243,18 @@ RELSTORAGE_ROWS = {"route:/authentification/{provider}", "Root:deconnexion", "Ex
                    "Expertise:statut", "Root:journal"}
 
 
-def on_storages(keys, relstorage: Callable[[str], bool]) -> list:
-    """(storage, key) cases: every key on FileStorage, those ``relstorage``
+def on_storages(cases: list[tuple[str, tuple]], relstorage: Callable[..., bool]) -> list:
+    """(storage, *case) parameters from ``cases`` ((id, arguments) pairs; an
+    id may repeat): every case on FileStorage, those ``relstorage(*case)``
     picks on RelStorage too."""
-    cases = [pytest.param("filestorage", key, id=f"filestorage-{key}") for key in keys]
-    return cases + [pytest.param("relstorage", key, id=f"relstorage-{key}", marks=pytest.mark.relstorage)
-                    for key in keys if relstorage(key)]
+    return [pytest.param("filestorage", *case, id=f"filestorage-{name}") for name, case in cases] + [
+        pytest.param("relstorage", *case, id=f"relstorage-{name}", marks=pytest.mark.relstorage)
+        for name, case in cases if relstorage(*case)]
 
 
 @pytest.mark.parametrize(("storage", "key"),
-                         on_storages(sorted(ROUTES), lambda key: ROUTES[key].documents or key in RELSTORAGE_ROWS),
+                         on_storages([(key, (key,)) for key in sorted(ROUTES)],
+                                     lambda key: ROUTES[key].documents or key in RELSTORAGE_ROWS),
                          indirect=["storage"])
 def test_a_route_changes_state_once_for_the_allowed_and_never_for_the_refused(world_for, key):
     row = ROUTES[key]
@@ -2336,7 +2338,8 @@ def test_registering_under_terms_in_force_records_their_acceptance(world_for):
     assert allowed.answer.location.endswith("/")  # accepted: nothing more to accept before the dashboard
 
 
-@pytest.mark.parametrize(("storage", "key"), on_storages(sorted(READS_ONLY), lambda key: key in READS_ONLY_DOCUMENTS),
+@pytest.mark.parametrize(("storage", "key"), on_storages([(key, (key,)) for key in sorted(READS_ONLY)],
+                                                          lambda key: key in READS_ONLY_DOCUMENTS),
                          indirect=["storage"])
 def test_a_page_that_only_reads_changes_nothing_even_posted_to(world_for, key):
     _why, who, url = READS_ONLY[key]
@@ -2905,11 +2908,8 @@ RELSTORAGE_SERVICES = _relstorage_refusals()
 
 @pytest.mark.parametrize(
     ("storage", "service", "index"),
-    [pytest.param("filestorage", name, i, id=f"filestorage-{name}-{SERVICE_REFUSALS[name][i][0]}")
-     for name, i in SERVICE_CASES]
-    + [pytest.param("relstorage", name, i, id=f"relstorage-{name}-{SERVICE_REFUSALS[name][i][0]}",
-                    marks=pytest.mark.relstorage)
-       for name, i in SERVICE_CASES if (name, i) in RELSTORAGE_SERVICES],
+    on_storages([(f"{name}-{SERVICE_REFUSALS[name][i][0]}", (name, i)) for name, i in SERVICE_CASES],
+                lambda name, i: (name, i) in RELSTORAGE_SERVICES),
     indirect=["storage"])
 def test_a_service_called_without_the_right_refuses_stores_nothing_and_emits_nothing(service_db, tmp_path,
                                                                                      service, index):
