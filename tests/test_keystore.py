@@ -50,9 +50,15 @@ for _ in range(int(sys.argv[4])):
 """
 
 
-def _log_in_elsewhere(token, times: int, **kwargs):
+def _log_in_elsewhere(token, times: int):
     return subprocess.Popen([sys.executable, "-c", _LOGGING_IN, token.module_path, token.label, token.pin, str(times)],
-                            stdout=subprocess.PIPE, text=True, env={**os.environ, **token.env}, **kwargs)
+                            stdout=subprocess.PIPE, text=True, env={**os.environ, **token.env})
+
+
+def _store_with_master_key(token) -> KeyStore:
+    store = KeyStore(PKCS11Settings(token.module_path, token.label, token.pin))
+    ensure_master_key(store)
+    return store
 
 
 def _token_files(token) -> dict:
@@ -62,8 +68,7 @@ def _token_files(token) -> dict:
 def test_the_process_logs_in_once_and_keeps_its_session(softhsm_token):
     # SoftHSM rewrites its token file at each login; a process logging in at
     # each use made another process reading the token then find no token.
-    store = KeyStore(PKCS11Settings(softhsm_token.module_path, softhsm_token.label, softhsm_token.pin))
-    ensure_master_key(store)
+    store = _store_with_master_key(softhsm_token)
     file_id = b"f" * 16
     wrapped = wrap_key(store, b"k" * 32, file_id)
     before = _token_files(softhsm_token)
@@ -77,8 +82,7 @@ def test_the_process_logs_in_once_and_keeps_its_session(softhsm_token):
 
 
 def test_threads_of_a_process_take_turns_on_the_token(softhsm_token):
-    store = KeyStore(PKCS11Settings(softhsm_token.module_path, softhsm_token.label, softhsm_token.pin))
-    ensure_master_key(store)
+    store = _store_with_master_key(softhsm_token)
     results, start = [], threading.Barrier(6)
 
     def use(n):
@@ -95,10 +99,8 @@ def test_threads_of_a_process_take_turns_on_the_token(softhsm_token):
     assert results == [True] * 120
 
 
-
 def test_uses_go_on_while_another_process_logs_in_and_out(softhsm_token):
-    store = KeyStore(PKCS11Settings(softhsm_token.module_path, softhsm_token.label, softhsm_token.pin))
-    ensure_master_key(store)
+    store = _store_with_master_key(softhsm_token)
     file_id = b"g" * 16
     wrapped = wrap_key(store, b"k" * 32, file_id)
     other = _log_in_elsewhere(softhsm_token, 300)
