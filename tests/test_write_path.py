@@ -1189,6 +1189,11 @@ def accept_designation(court: str | None = None):
     return act
 
 
+def forged(token: str) -> str:
+    """``token`` with its first character changed: never the token itself."""
+    return ("1" if token[0] == "0" else "0") + token[1:]
+
+
 def claim_form(token_of: Callable = lambda world: world.invitation):
     """The invitation's link, then « Recevoir la désignation »."""
 
@@ -1600,7 +1605,7 @@ ROUTES.update({
                   "nobody logged in (back with an error)", "/"),
             Drive("avocat1", saisine_post("recevoir", {"jeton": lambda w: w.invitation}), (302,),
                   "not an expert (back with an error)", "/"),
-            Drive("expert", claim_form(lambda world: "0" + world.invitation[1:]), (302,),
+            Drive("expert", claim_form(lambda world: forged(world.invitation)), (302,),
                   "a token nobody sent (back with an error)", "/"),
             Drive("expert", saisine_post("recevoir", {"jeton": lambda w: w.invitation}, csrf=False), (400,),
                   "no CSRF token"),
